@@ -1,0 +1,55 @@
+# q-to-dqn: one command to set up, run the notebooks, and test them.
+#   make lab        set up .venv (first time), then open JupyterLab on notebooks/
+#   make test       set up, then run the unit tests and every notebook through nbval
+#   make notebooks  re-execute every notebook in place from a fresh kernel
+#   make bench      run the CartPole DQN benchmark (with Stable-Baselines3)
+#   make clean      remove .venv and caches
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# torch first, on its own line: `TORCH_INDEX_URL=...` picks a CPU-only or CUDA
+# wheel index (see the README).  Here pip finds the CPU build on the local disk.
+TORCH_SPEC      ?= torch==2.13.0
+TORCH_INDEX_URL ?=
+TORCH_PIP_ARGS  := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL),)
+ALLOW_ROOT      := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PORT            ?= 8888
+
+# pygame (CartPole rendering) wants a runtime dir; without one SDL prints an
+# error line into notebook outputs.
+export XDG_RUNTIME_DIR := $(CURDIR)/.cache/xdg-runtime
+export SDL_AUDIODRIVER := dummy
+
+PYTEST_ARGS := -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+               --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: setup lab test notebooks bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	@touch $(STAMP)
+
+$(XDG_RUNTIME_DIR):
+	@mkdir -p -m 700 $@
+
+setup: $(STAMP) | $(XDG_RUNTIME_DIR)
+
+lab: setup
+	@echo "Starting JupyterLab on notebooks/; open the http://127.0.0.1:$(PORT)/lab?token=... URL it prints."
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests notebooks
+
+notebooks: setup
+	$(BIN)/python tools/execute_notebooks.py
+
+bench: setup
+	$(BIN)/python benchmarks/cartpole_dqn.py --compare sb3
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,49 @@
+"""Creating Gymnasium environments, with errors a learner can act on."""
+
+from __future__ import annotations
+
+import difflib
+
+import gymnasium as gym
+
+from .seeding import check_seed
+
+__all__ = ["make_env", "registered_env_ids"]
+
+
+def registered_env_ids() -> list[str]:
+    """All environment ids Gymnasium knows, sorted."""
+    return sorted(gym.registry.keys())
+
+
+def make_env(env_id: str, seed: int | None = None, render_mode: str | None = None, **kwargs) -> gym.Env:
+    """Create a Gymnasium environment, seeded if ``seed`` is given.
+
+    Args:
+        env_id: a registered id such as ``"CartPole-v1"`` or ``"FrozenLake-v1"``.
+        seed: if given, the environment's first ``reset`` uses it, and its
+            action space is seeded with it too (so ``env.action_space.sample()``
+            repeats).  Later resets without a seed continue the same stream.
+        render_mode: ``None``, ``"rgb_array"`` (frames as arrays) or ``"ansi"`` (text).
+        **kwargs: passed to ``gymnasium.make`` (e.g. ``map_name="8x8"``).
+
+    Raises:
+        ValueError: for an unknown ``env_id``, naming the closest known ids.
+    """
+    if not isinstance(env_id, str):
+        raise TypeError(f"env_id must be a str such as 'CartPole-v1', got {type(env_id).__name__}")
+    if env_id not in gym.registry:
+        ids = registered_env_ids()
+        close = difflib.get_close_matches(env_id, ids, n=3, cutoff=0.6)
+        if not close:  # try the name without its version, e.g. "Taxi-v3" -> "Taxi-v4"
+            base = env_id.split("-v")[0].lower()
+            close = [i for i in ids if i.split("-v")[0].lower() == base][:3]
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"env_id {env_id!r} is not a registered Gymnasium environment.{hint}")
+    if seed is not None:
+        seed = check_seed(seed)
+    env = gym.make(env_id, render_mode=render_mode, **kwargs)
+    if seed is not None:
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+    return env
