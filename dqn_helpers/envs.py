@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import tempfile
 
 import gymnasium as gym
 
@@ -42,6 +44,10 @@ def make_env(env_id: str, seed: int | None = None, render_mode: str | None = Non
         raise ValueError(f"env_id {env_id!r} is not a registered Gymnasium environment.{hint}")
     if seed is not None:
         seed = check_seed(seed)
+    if render_mode is not None and not os.environ.get("XDG_RUNTIME_DIR"):
+        # pygame (SDL) draws the frames and prints an error line without a
+        # runtime folder; give it a private one so notebooks stay clean.
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="sdl-runtime-")
     env = gym.make(env_id, render_mode=render_mode, **kwargs)
     if seed is not None:
         env.reset(seed=seed)
