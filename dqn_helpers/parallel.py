@@ -1,0 +1,138 @@
+"""Run one DQN configuration with several seeds, in parallel processes.
+
+A claim about DQN needs several seeds: one run can be lucky.  Each run is
+single-threaded (a network this small trains fastest on one thread), so a
+2-core laptop runs two seeds at a time.  Works in a script and in Jupyter:
+the worker processes are *spawned* (a fresh Python that imports this module),
+so nothing depends on what the notebook kernel has defined.
+
+Ctrl-C or Jupyter's stop button stops every run at its next step and returns
+what each had learned (``interrupted=True``); runs that had not started are
+left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import pickle
+import signal
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+import torch
+from tqdm.auto import tqdm
+
+from .dqn import DQNConfig, DQNResult, train_dqn
+from .seeding import check_seed
+
+__all__ = ["train_dqn_seeds"]
+
+_REPORT_EVERY = 250  # environment steps between a worker's progress reports / stop checks
+
+# Set in each worker process by _init_worker.
+_stop_event = None
+_step_counts = None
+
+
+def _init_worker(stop_event, step_counts) -> None:  # pragma: no cover - runs in the worker
+    global _stop_event, _step_counts
+    _stop_event, _step_counts = stop_event, step_counts
+    torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group in a terminal: let the parent decide.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_one(index: int, config: DQNConfig) -> bytes | None:  # pragma: no cover - runs in the worker
+    if _stop_event.is_set():  # stopped before this run began
+        return None
+
+    def callback(step: int) -> None:
+        if step % _REPORT_EVERY == 0:
+            _step_counts[index] = step
+            if _stop_event.is_set():
+                raise KeyboardInterrupt
+
+    result = train_dqn(config, progress=False, callback=callback)
+    _step_counts[index] = result.steps_done
+    # Plain pickle: tensors travel by value, not through shared-memory handles.
+    return pickle.dumps(result)
+
+
+def train_dqn_seeds(
+    config: DQNConfig,
+    seeds: Sequence[int],
+    n_workers: int = 2,
+    progress: bool = True,
+) -> list[DQNResult]:
+    """Train ``config`` once per seed, ``n_workers`` runs at a time; results in the order of ``seeds``.
+
+    Args:
+        config: the settings; its ``seed`` is replaced by each of ``seeds``.
+        seeds: distinct non-negative ints.
+        n_workers: processes to use (each single-threaded); 1 runs in this process.
+        progress: one progress bar over all runs' environment steps.
+
+    Returns:
+        One :class:`DQNResult` per seed that ran.  After Ctrl-C, the runs under
+        way come back with ``interrupted=True`` and runs never started are missing.
+    """
+    if not isinstance(config, DQNConfig):
+        raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
+    seeds = [check_seed(s, "each seed") for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds}")
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
+    configs = [dataclasses.replace(config, seed=s) for s in seeds]  # re-validates each
+
+    if n_workers == 1 or len(configs) == 1:
+        return _run_here(configs, progress)
+
+    ctx = mp.get_context("spawn")
+    stop_event = ctx.Event()
+    step_counts = ctx.RawArray("q", len(configs))
+    total = sum(c.total_steps for c in configs)
+    results: dict[int, bytes | None] = {}
+    bar = tqdm(total=total, disable=not progress, desc=f"DQN x{len(configs)} seeds", unit="step", mininterval=0.5)
+    pool = ProcessPoolExecutor(
+        max_workers=min(n_workers, len(configs)),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(stop_event, step_counts),
+    )
+    futures: dict[Future, int] = {}
+    try:
+        futures = {pool.submit(_run_one, i, c): i for i, c in enumerate(configs)}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[futures[future]] = future.result()
+                bar.update(sum(step_counts) - bar.n)
+        except KeyboardInterrupt:
+            stop_event.set()
+            for future in pending:
+                future.cancel()  # only runs that have not started
+            for future in pending:
+                if not future.cancelled():
+                    results[futures[future]] = future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.update(sum(step_counts) - bar.n)
+        bar.close()
+    return [pickle.loads(results[i]) for i in sorted(results) if results[i] is not None]
+
+
+def _run_here(configs: list[DQNConfig], progress: bool) -> list[DQNResult]:
+    """Sequential fallback: one run after the other in this process."""
+    results = []
+    for config in configs:
+        result = train_dqn(config, progress=progress)
+        results.append(result)
+        if result.interrupted:
+            break
+    return results
