@@ -7,7 +7,14 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["moving_average", "plot_learning_curves"]
+__all__ = [
+    "CLIFF_DIRECTIONS",
+    "FROZEN_LAKE_DIRECTIONS",
+    "moving_average",
+    "plot_grid_path",
+    "plot_grid_policy",
+    "plot_learning_curves",
+]
 
 
 def moving_average(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
@@ -90,4 +97,105 @@ def plot_learning_curves(
         ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
+    return ax
+
+
+# Grid worlds: where each action moves, as (row change, column change).
+FROZEN_LAKE_DIRECTIONS = ((0, -1), (1, 0), (0, 1), (-1, 0))  # left, down, right, up
+CLIFF_DIRECTIONS = ((-1, 0), (0, 1), (1, 0), (0, -1))  # up, right, down, left
+
+
+def _text(cell: str | bytes) -> str:
+    return cell.decode() if isinstance(cell, bytes) else str(cell)
+
+
+def plot_grid_policy(
+    q: np.ndarray,
+    desc: Sequence[str] | np.ndarray,
+    directions: Sequence[tuple[int, int]] = FROZEN_LAKE_DIRECTIONS,
+    *,
+    ax: plt.Axes | None = None,
+    highlight: np.ndarray | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    title: str | None = None,
+    colorbar_label: str = "max_a Q(s, a)",
+) -> plt.Axes:
+    """Draw a grid world's Q-table: colour = ``max_a Q(s, a)``, arrow = greedy action.
+
+    Args:
+        q: Q-table of shape ``(n_rows * n_cols, n_actions)``, states numbered
+            row by row (as FrozenLake and CliffWalking do).
+        desc: the map, one string per row (``["SFFF", "FHFH", ...]``, or
+            FrozenLake's ``env.unwrapped.desc``).  Cells marked ``H`` (hole),
+            ``G`` (goal) or ``C`` (cliff) end the episode or are never stood on:
+            they are grey, with a letter and no arrow.
+        directions: for each action, the ``(row change, column change)`` it
+            aims at (``FROZEN_LAKE_DIRECTIONS``, ``CLIFF_DIRECTIONS``).
+        ax: axes to draw on (a new figure if ``None``).
+        highlight: optional bool array ``(n_states,)``; those cells get a red frame
+            (e.g. where two policies disagree).
+        vmin, vmax: colour range (share it between two panels you compare).
+        title, colorbar_label: texts.
+
+    Returns:
+        The axes.
+    """
+    rows = [_text(row) if isinstance(row, (str, bytes)) else "".join(_text(c) for c in row) for row in desc]
+    n_rows, n_cols = len(rows), len(rows[0])
+    q = np.asarray(q, dtype=np.float64)
+    if q.ndim != 2 or q.shape[0] != n_rows * n_cols:
+        raise ValueError(f"q must have shape ({n_rows * n_cols}, n_actions) for a {n_rows}x{n_cols} map, got {q.shape}")
+    if len(directions) != q.shape[1]:
+        raise ValueError(f"directions has {len(directions)} entries but q has {q.shape[1]} actions")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(3.5, 0.45 * n_cols + 1.5), max(3.0, 0.45 * n_rows + 1.0)))
+    values = q.max(axis=1).reshape(n_rows, n_cols)
+    ends = np.array([[letter in "HGC" for letter in row] for row in rows])
+    cmap = plt.get_cmap("viridis").with_extremes(bad="0.85")  # grey: cells where no action is chosen
+    image = ax.imshow(np.ma.masked_array(values, ends), cmap=cmap, vmin=vmin, vmax=vmax)
+    plt.colorbar(image, ax=ax, label=colorbar_label, fraction=0.046, pad=0.04)
+    greedy = q.argmax(axis=1)
+    for s in range(n_rows * n_cols):
+        r, c = divmod(s, n_cols)
+        letter = rows[r][c]
+        if letter in "HGC":
+            ax.text(c, r, letter, ha="center", va="center", color="black", fontsize=11, fontweight="bold")
+            continue
+        dr, dc = directions[greedy[s]]
+        ax.annotate("", xy=(c + 0.35 * dc, r + 0.35 * dr), xytext=(c - 0.35 * dc, r - 0.35 * dr),
+                    arrowprops=dict(arrowstyle="->", color="white", lw=1.8))
+        if highlight is not None and highlight[s]:
+            ax.add_patch(plt.Rectangle((c - 0.47, r - 0.47), 0.94, 0.94, fill=False, edgecolor="red", lw=2.5))
+    ax.set_xticks(range(n_cols))
+    ax.set_yticks(range(n_rows))
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_grid_path(
+    states: Sequence[int],
+    n_cols: int,
+    *,
+    ax: plt.Axes,
+    label: str | None = None,
+    offset: float = 0.0,
+    **line_kwargs,
+) -> plt.Axes:
+    """Draw a walk through a grid (states numbered row by row) as a line on ``ax``.
+
+    Args:
+        states: the visited states, e.g. ``greedy_path(env, policy)``.
+        n_cols: the grid's width.
+        ax: axes that already show the grid (e.g. from :func:`plot_grid_policy`).
+        label: legend text.
+        offset: shift the line up (negative) or down (positive) by this many
+            cells, so that two paths along the same row stay apart.
+        **line_kwargs: passed to ``ax.plot`` (``color``, ``lw``, ...).
+    """
+    rows, cols = np.divmod(np.asarray(states, dtype=int), n_cols)
+    ax.plot(cols, rows + offset, marker="o", markersize=3, label=label, **line_kwargs)
     return ax

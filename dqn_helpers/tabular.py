@@ -36,10 +36,12 @@ __all__ = [
     "TabularModel",
     "TDResult",
     "expected_sarsa",
+    "greedy_path",
     "greedy_policy",
     "policy_value",
     "q_learning",
     "sarsa",
+    "suboptimal_states",
     "tabular_model",
     "td_control",
     "time_limit",
@@ -204,7 +206,7 @@ def value_iteration(
 
 
 def policy_value(
-    env: gym.Env,
+    env: gym.Env | TabularModel,
     policy: np.ndarray,
     gamma: float = 1.0,
     *,
@@ -215,7 +217,8 @@ def policy_value(
     """Exact expected return of a deterministic policy, state by state.
 
     Args:
-        env: an environment with a transition table, as for :func:`value_iteration`.
+        env: an environment with a transition table, as for :func:`value_iteration`,
+            or its :func:`tabular_model` (faster when you call this often).
         policy: the action taken in each state, int array of shape ``(n_states,)``
             (for example ``greedy_policy(q)``).
         gamma: discount factor in ``[0, 1]``.
@@ -230,7 +233,7 @@ def policy_value(
     gamma = _check_number(gamma, "gamma", 0.0, 1.0)
     if horizon is not None:
         horizon = _check_positive_int(horizon, "horizon")
-    model = tabular_model(env)
+    model = env if isinstance(env, TabularModel) else tabular_model(env)
     policy = np.asarray(policy)
     n_states, n_actions = model.reward.shape
     if policy.shape != (n_states,) or not np.issubdtype(policy.dtype, np.integer):
@@ -264,6 +267,56 @@ def greedy_policy(q: np.ndarray) -> np.ndarray:
     if q.ndim != 2 or q.shape[1] == 0:
         raise ValueError(f"q must have shape (n_states, n_actions), got {q.shape}")
     return q.argmax(axis=1).astype(np.int64)
+
+
+def greedy_path(env: gym.Env, policy: np.ndarray, max_steps: int = 100) -> list[int]:
+    """The states a deterministic environment visits under ``policy``, from its start.
+
+    Args:
+        env: an environment whose every move has one outcome (``CliffWalking-v1``,
+            ``FrozenLake-v1`` with ``is_slippery=False``, ``Taxi-v4``) and one start state.
+        policy: int array ``(n_states,)``, e.g. ``greedy_policy(q)``.
+        max_steps: stop after this many moves (a policy may walk in circles).
+
+    Returns:
+        The visited states, start first, goal (or the state after ``max_steps``) last.
+    """
+    _check_discrete(env)
+    table = _model_table(env)
+    initial = np.asarray(getattr(env.unwrapped, "initial_state_distrib", []))
+    if table is None or np.count_nonzero(initial) != 1:
+        raise ValueError("greedy_path needs an environment with a transition table and a single start state")
+    state = int(initial.argmax())
+    path = [state]
+    for _ in range(_check_positive_int(max_steps, "max_steps")):
+        outcomes = table[state][int(policy[state])]
+        if len(outcomes) != 1:
+            raise ValueError(f"state {state} has {len(outcomes)} possible outcomes; greedy_path needs a deterministic env")
+        _, state, _, terminated = outcomes[0]
+        path.append(int(state))
+        if terminated:
+            break
+    return path
+
+
+def suboptimal_states(q: np.ndarray, q_star: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Where the greedy action of ``q`` is worse than the best one, judged by ``q_star``.
+
+    Two greedy policies may disagree where actions tie under ``Q*`` (both are
+    optimal there); this flags only the states where the action ``q`` picks
+    loses value: ``q_star[s, argmax q[s]] < max_a q_star[s, a] - tol``.
+
+    Args:
+        q, q_star: Q-tables of the same shape ``(n_states, n_actions)``.
+
+    Returns:
+        bool array of shape ``(n_states,)``.
+    """
+    q, q_star = np.asarray(q), np.asarray(q_star)
+    if q.shape != q_star.shape or q.ndim != 2:
+        raise ValueError(f"q and q_star must have the same shape (n_states, n_actions), got {q.shape} and {q_star.shape}")
+    chosen = q_star[np.arange(q.shape[0]), greedy_policy(q)]
+    return chosen < q_star.max(axis=1) - tol
 
 
 # ---------------------------------------------------------------------------

@@ -8,10 +8,12 @@ import pytest
 
 from dqn_helpers.tabular import (
     expected_sarsa,
+    greedy_path,
     greedy_policy,
     policy_value,
     q_learning,
     sarsa,
+    suboptimal_states,
     tabular_model,
     td_control,
     time_limit,
@@ -251,3 +253,26 @@ def test_an_environment_without_a_model_cannot_be_solved_by_value_iteration():
 
     with pytest.raises(ValueError, match="transition table"):
         value_iteration(NoModel(), 0.9)
+
+
+def test_greedy_path_follows_the_policy_from_the_start_to_the_goal(cliff):
+    q = value_iteration(cliff, 1.0)
+    path = greedy_path(cliff, greedy_policy(q))
+    assert path[0] == CLIFF_START and path[-1] == 47
+    assert len(path) == 14  # 13 moves along the cliff edge
+    with pytest.raises(ValueError, match="deterministic"):
+        greedy_path(gym.make("FrozenLake-v1"), np.zeros(16, dtype=int))
+
+
+def test_policy_value_accepts_the_model_in_place_of_the_env(slippery):
+    policy = np.full(16, DOWN)
+    np.testing.assert_array_equal(
+        policy_value(slippery, policy, horizon=100), policy_value(tabular_model(slippery), policy, horizon=100)
+    )
+
+
+def test_suboptimal_states_ignores_ties_and_flags_losing_actions():
+    q_star = np.array([[1.0, 1.0, 0.0], [2.0, 0.5, 0.0]])
+    q = np.array([[0.0, 3.0, 0.0], [0.0, 1.0, 0.0]])  # state 0: a tie, fine; state 1: worse
+    np.testing.assert_array_equal(suboptimal_states(q, q_star), [False, True])
+    assert not suboptimal_states(q_star, q_star).any()
