@@ -6,6 +6,11 @@ Each module is one idea a notebook teaches or uses:
 - :mod:`~dqn_helpers.envs`: ``make_env``
 - :mod:`~dqn_helpers.evaluation`: ``evaluate``
 - :mod:`~dqn_helpers.plotting`: ``plot_learning_curves``, ``moving_average``
+- :mod:`~dqn_helpers.replay_buffer`: ``ReplayBuffer``, ``ReplayBatch``
+- :mod:`~dqn_helpers.networks`: ``QNetwork``
+- :mod:`~dqn_helpers.schedules`: ``linear_schedule``
+- :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
+- :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` (several seeds in parallel processes)
 - :mod:`~dqn_helpers.tabular`: ``value_iteration``, ``policy_value``, ``q_learning``, ``sarsa``,
   ``expected_sarsa`` (tabular ``greedy_policy`` lives there too: ``dqn_helpers.tabular.greedy_policy``)
 - :mod:`~dqn_helpers.widgets`: ``q_learning_explorer`` (import it from there; it loads ipywidgets)
@@ -13,9 +18,24 @@ Each module is one idea a notebook teaches or uses:
 """
 
 from . import checks
+from .dqn import (
+    DQNConfig,
+    DQNResult,
+    evaluate_greedy,
+    greedy_policy,
+    load_agent,
+    make_target_network,
+    polyak_update,
+    save_agent,
+    train_dqn,
+)
 from .envs import make_env
 from .evaluation import evaluate
+from .networks import QNetwork
+from .parallel import train_dqn_seeds
 from .plotting import moving_average, plot_grid_path, plot_grid_policy, plot_learning_curves
+from .replay_buffer import ReplayBatch, ReplayBuffer
+from .schedules import linear_schedule
 from .seeding import seed_everything
 from .tabular import (
     expected_sarsa,
@@ -30,6 +50,20 @@ from .tabular import (
 )
 
 __all__ = [
+    "DQNConfig",
+    "DQNResult",
+    "QNetwork",
+    "ReplayBatch",
+    "ReplayBuffer",
+    "evaluate_greedy",
+    "greedy_policy",
+    "linear_schedule",
+    "load_agent",
+    "make_target_network",
+    "polyak_update",
+    "save_agent",
+    "train_dqn",
+    "train_dqn_seeds",
     "evaluate",
     "make_env",
     "moving_average",
