@@ -38,6 +38,7 @@ from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
 from .seeding import seed_everything
 from .tabular import (
+    epsilon_greedy,
     expected_sarsa,
     greedy_path,
     policy_value,
@@ -69,6 +70,7 @@ __all__ = [
     "moving_average",
     "plot_learning_curves",
     "seed_everything",
+    "epsilon_greedy",
     "expected_sarsa",
     "greedy_path",
     "plot_grid_path",

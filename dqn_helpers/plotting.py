@@ -53,15 +53,16 @@ def plot_learning_curves(
         x: the x values, shape ``(n_points,)``; defaults to ``1 .. n_points``.
         ax: the axes to draw on (a new figure if ``None``).
         smooth: trailing moving-average window applied to each seed first.
-        band: ``"std"`` (mean plus or minus one standard deviation over seeds)
-            or ``"minmax"`` (the lowest and highest seed).
+        band: ``"std"`` (mean plus or minus one standard deviation over seeds),
+            ``"sem"`` (plus or minus one standard error of the mean, std / sqrt(n_seeds):
+            how precisely the mean is known) or ``"minmax"`` (the lowest and highest seed).
         xlabel, ylabel, title: axis labels and title; give units.
 
     Returns:
         The axes.  The legend names each curve and its number of seeds.
     """
-    if band not in ("std", "minmax"):
-        raise ValueError(f"band must be 'std' or 'minmax', got {band!r}")
+    if band not in ("std", "sem", "minmax"):
+        raise ValueError(f"band must be 'std', 'sem' or 'minmax', got {band!r}")
     if not isinstance(curves, Mapping):
         curves = {"": curves}
     if ax is None:
@@ -82,8 +83,9 @@ def plot_learning_curves(
         if xs.shape != (data.shape[1],):
             raise ValueError(f"x has shape {xs.shape} but the curves have {data.shape[1]} points")
         mean = data.mean(axis=0)
-        if band == "std":
-            low, high = mean - data.std(axis=0), mean + data.std(axis=0)
+        if band in ("std", "sem"):
+            spread = data.std(axis=0) / (np.sqrt(data.shape[0]) if band == "sem" else 1.0)
+            low, high = mean - spread, mean + spread
         else:
             low, high = data.min(axis=0), data.max(axis=0)
         n = data.shape[0]

@@ -35,6 +35,7 @@ from .seeding import check_seed
 __all__ = [
     "TabularModel",
     "TDResult",
+    "epsilon_greedy",
     "expected_sarsa",
     "greedy_path",
     "greedy_policy",
@@ -297,6 +298,27 @@ def greedy_path(env: gym.Env, policy: np.ndarray, max_steps: int = 100) -> list[
         if terminated:
             break
     return path
+
+
+def epsilon_greedy(q: np.ndarray, state: int, epsilon: float, rng: np.random.Generator) -> int:
+    """Pick an action: uniformly at random with probability ``epsilon``, else greedily.
+
+    The loop in :func:`td_control` acts exactly like this, drawing the same
+    random numbers in the same order: first ``rng.random()``, then (when
+    exploring) ``rng.integers(n_actions)``.
+
+    Args:
+        q: Q-table, float array of shape ``(n_states, n_actions)``.
+        state: the current state, an int in ``0 .. n_states - 1``.
+        epsilon: exploration rate in ``[0, 1]``.
+        rng: a NumPy ``Generator``.
+
+    Returns:
+        The action, an int; on ties the first greedy action.
+    """
+    if rng.random() < epsilon:
+        return int(rng.integers(q.shape[1]))
+    return int(np.argmax(q[state]))
 
 
 def suboptimal_states(q: np.ndarray, q_star: np.ndarray, tol: float = 1e-9) -> np.ndarray:

@@ -53,3 +53,20 @@ def test_a_path_is_drawn_through_the_cell_centres():
     np.testing.assert_array_equal(line.get_xdata(), [0, 0, 1, 2])
     np.testing.assert_array_equal(line.get_ydata(), [3, 2, 2, 2])
     plt.close("all")
+
+
+def test_the_sem_band_is_the_std_band_shrunk_by_the_square_root_of_the_seed_count():
+    from dqn_helpers.plotting import plot_learning_curves
+
+    curves = np.array([[0.0, 2.0], [2.0, 6.0], [4.0, 10.0], [6.0, 14.0]])  # 4 seeds
+    heights = {}
+    for band in ("std", "sem"):
+        _, ax = plt.subplots()
+        plot_learning_curves(curves, band=band, ax=ax)
+        (poly,) = ax.collections
+        ys = poly.get_paths()[0].vertices[:, 1]
+        heights[band] = ys.max() - ys.min()
+        plt.close("all")
+    # Column means 3 and 8, standard deviations sqrt(5) and sqrt(20); sqrt(4 seeds) = 2.
+    assert heights["std"] == pytest.approx((8 + np.sqrt(20)) - (3 - np.sqrt(5)))
+    assert heights["sem"] == pytest.approx((8 + np.sqrt(20) / 2) - (3 - np.sqrt(5) / 2))

@@ -276,3 +276,32 @@ def test_suboptimal_states_ignores_ties_and_flags_losing_actions():
     q = np.array([[0.0, 3.0, 0.0], [0.0, 1.0, 0.0]])  # state 0: a tie, fine; state 1: worse
     np.testing.assert_array_equal(suboptimal_states(q, q_star), [False, True])
     assert not suboptimal_states(q_star, q_star).any()
+
+
+def test_epsilon_greedy_is_greedy_at_zero_and_uniform_at_one():
+    from dqn_helpers.tabular import epsilon_greedy
+
+    q = np.array([[0.0, 5.0, 1.0]])
+    rng = np.random.default_rng(0)
+    assert all(epsilon_greedy(q, 0, 0.0, rng) == 1 for _ in range(20))
+    counts = np.bincount([epsilon_greedy(q, 0, 1.0, rng) for _ in range(3000)], minlength=3)
+    assert (np.abs(counts / 3000 - 1 / 3) < 0.04).all()
+
+
+def test_a_hand_written_sarsa_loop_with_epsilon_greedy_learns_the_same_table_as_sarsa(cliff):
+    from dqn_helpers.tabular import epsilon_greedy
+
+    alpha, gamma, epsilon, seed = 0.5, 1.0, 0.1, 3
+    q = np.zeros((48, 4))
+    rng = np.random.default_rng(seed).spawn(1)[0]
+    for episode in range(30):
+        obs, _ = cliff.reset(seed=seed) if episode == 0 else cliff.reset()
+        action = epsilon_greedy(q, obs, epsilon, rng)
+        terminated = False
+        while not terminated:
+            next_obs, reward, terminated, _, _ = cliff.step(action)
+            next_action = epsilon_greedy(q, next_obs, epsilon, rng)
+            td_target = reward + gamma * q[next_obs, next_action] * (1 - terminated)
+            q[obs, action] += alpha * (td_target - q[obs, action])
+            obs, action = next_obs, next_action
+    np.testing.assert_array_equal(sarsa(cliff, 30, alpha, gamma, epsilon, seed=seed).q, q)
