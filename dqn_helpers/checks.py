@@ -37,6 +37,7 @@ from torch import nn
 __all__ = [
     "check_dqn_loss",
     "check_epsilon_greedy",
+    "check_expected_sarsa_update",
     "check_linear_schedule",
     "check_polyak_update",
     "check_q_learning_update",
@@ -293,6 +294,58 @@ def check_sarsa_update(fn: Callable[..., None]) -> None:
         _check_tabular_result(check, _Q_TABLE, q, returned, s, a, expected, candidates, case)
     _ok(check, f"{len(cases)} updates, bootstrapping from q[next_state, next_action], gamma once, no "
                "bootstrap after termination, a step of size alpha, in place")
+
+
+def check_expected_sarsa_update(fn: Callable[..., None]) -> None:
+    """Check a tabular Expected SARSA update under an epsilon-greedy policy.
+
+    Args:
+        fn: ``fn(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon) -> None``
+            that updates ``q`` (n_states, n_actions) in place with the target
+            ``reward + gamma * sum_a' pi(a' | next_state) q[next_state, a'] * (1 - terminated)``, where
+            ``pi`` is epsilon-greedy in ``q``: ``(1 - epsilon) * max q[next_state] + epsilon * mean q[next_state]``.
+
+    Raises:
+        AssertionError: with a message naming the failing case and, when it is one, the classic mistake.
+    """
+    check = "check_expected_sarsa_update"
+    _require_callable(check, fn)
+    cases = [
+        # state, action, reward, next_state, terminated, alpha, gamma, epsilon
+        (0, 1, 1.0, 1, False, 0.5, 0.9, 0.3),
+        (2, 0, -1.0, 1, True, 0.5, 0.9, 0.3),
+        (1, 2, 0.0, 2, False, 1.0, 1.0, 0.6),
+        (3, 0, 0.5, 0, False, 0.2, 0.95, 0.1),
+    ]
+    for s, a, r, s2, term, alpha, gamma, eps in cases:
+        q = _Q_TABLE.copy()
+        case = _tabular_case_text(q, s, a, r, s2, term, alpha, gamma) + f", epsilon={eps}"
+        returned = _call(check, fn, (q, s, a, r, s2, term, alpha, gamma, eps), case)
+        mask = 0.0 if term else 1.0
+        row = _Q_TABLE[s2]
+        expectation = (1 - eps) * row.max() + eps * row.mean()
+        target = r + gamma * expectation * mask
+        expected = _Q_TABLE[s, a] + alpha * (target - _Q_TABLE[s, a])
+
+        def new(value: float) -> float:
+            return _Q_TABLE[s, a] + alpha * (r + gamma * value * mask - _Q_TABLE[s, a])
+
+        others = (row.sum() - row.max()) / (len(row) - 1)
+        candidates = [
+            (new(row.max()), "you bootstrap from the max (that is Q-learning); Expected SARSA weights every "
+                             "next action by its epsilon-greedy probability."),
+            (new(row.mean()), "you average q[next_state] uniformly; the greedy action gets 1 - epsilon more "
+                              "probability than the others."),
+            (new(eps * row.max() + (1 - eps) * row.mean()),
+             "epsilon and 1 - epsilon are swapped: the greedy action's extra probability is 1 - epsilon."),
+            (new((1 - eps) * row.max() + eps * others),
+             "exploration in your policy never picks the greedy action; epsilon-greedy explores uniformly "
+             "over ALL actions, so each gets epsilon / n_actions and the greedy one 1 - epsilon on top."),
+            (new(row[a]), "you bootstrap from q[next_state, action]; take the expectation over next actions."),
+        ] + _tabular_candidates(_Q_TABLE, s, a, r, s2, term, alpha, gamma, expectation, target)
+        _check_tabular_result(check, _Q_TABLE, q, returned, s, a, expected, candidates, case)
+    _ok(check, f"{len(cases)} updates, bootstrapping from the epsilon-greedy expectation over next actions, "
+               "gamma once, no bootstrap after termination, a step of size alpha, in place")
 
 
 # States of this table have distinct greedy actions that differ from the argmax

@@ -178,6 +178,65 @@ def test_sarsa_check_rejects_a_classic_mistake_with_a_teaching_message(fn, messa
 
 
 # ----------------------------------------------------------------------------
+# Tabular Expected SARSA
+# ----------------------------------------------------------------------------
+
+
+def expected_sarsa_right(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    n_actions = q.shape[1]
+    probs = np.full(n_actions, epsilon / n_actions)
+    probs[np.argmax(q[next_state])] += 1 - epsilon
+    td_target = reward + gamma * (probs @ q[next_state]) * (1 - terminated)
+    q[state, action] += alpha * (td_target - q[state, action])
+
+
+def expected_sarsa_uses_the_max(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    q_learning_right(q, state, action, reward, next_state, terminated, alpha, gamma)
+
+
+def expected_sarsa_uniform(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    td_target = reward + gamma * q[next_state].mean() * (1 - terminated)
+    q[state, action] += alpha * (td_target - q[state, action])
+
+
+def expected_sarsa_swapped_weights(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    value = epsilon * q[next_state].max() + (1 - epsilon) * q[next_state].mean()
+    q[state, action] += alpha * (reward + gamma * value * (1 - terminated) - q[state, action])
+
+
+def expected_sarsa_no_terminal_mask(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    expected_sarsa_right(q, state, action, reward, next_state, False, alpha, gamma, epsilon)
+
+
+def expected_sarsa_explores_only_non_greedy(q, state, action, reward, next_state, terminated, alpha, gamma, epsilon):
+    row = q[next_state]
+    others = np.delete(row, np.argmax(row)).mean()
+    value = (1 - epsilon) * row.max() + epsilon * others
+    q[state, action] += alpha * (reward + gamma * value * (1 - terminated) - q[state, action])
+
+
+def test_expected_sarsa_check_accepts_a_right_update(capsys):
+    checks.check_expected_sarsa_update(expected_sarsa_right)
+    assert "looks right" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (expected_sarsa_uses_the_max, r"that is Q-learning"),
+        (expected_sarsa_uniform, r"average q\[next_state\] uniformly"),
+        (expected_sarsa_swapped_weights, r"epsilon and 1 - epsilon are swapped"),
+        (expected_sarsa_no_terminal_mask, r"terminated"),
+        (expected_sarsa_explores_only_non_greedy, r"never picks the greedy action"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else "",
+)
+def test_expected_sarsa_check_rejects_a_classic_mistake_with_a_teaching_message(fn, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_expected_sarsa_update(fn)
+
+
+# ----------------------------------------------------------------------------
 # Epsilon-greedy
 # ----------------------------------------------------------------------------
 
