@@ -35,7 +35,7 @@ def _exercise_cells(nb: nbformat.NotebookNode) -> list[int]:
 
 
 WITH_EXERCISES = [p for p in NOTEBOOKS if _exercise_cells(nbformat.read(p, as_version=4))]
-CHECK_CALL = re.compile(r"\bcheck_\w+\(")
+CHECK_CALL = make_student.CHECK_CALL
 
 
 # ----------------------------------------------------------------------------
@@ -138,6 +138,18 @@ def test_make_student_writes_every_notebook_and_copies_the_files_beside_them(tmp
     for path in out.glob("*.ipynb"):
         text = path.read_text()
         assert "BEGIN SOLUTION" not in text and "x + x" not in text
+
+
+def test_nbgrader_metadata_marks_exercises_as_solution_cells_and_checks_as_graded_tests():
+    nb = make_student.nbgrader_notebook(_toy_notebook(), "01")
+    meta = [c.metadata.get("nbgrader") for c in nb.cells]
+    assert meta[2]["solution"] and not meta[2]["grade"] and meta[2]["grade_id"] == "01-exercise-1"
+    assert meta[3]["grade"] and meta[3]["locked"] and meta[3]["points"] == 1 and meta[3]["grade_id"] == "01-check-1"
+    assert meta[5]["solution"] and meta[5]["grade_id"] == "01-exercise-2"
+    assert meta[6]["grade"] and meta[6]["grade_id"] == "01-check-2"
+    assert meta[0] is None and meta[1] is None and meta[4] is None
+    assert len({m["grade_id"] for m in meta if m}) == 4
+    nbformat.validate(nb)
 
 
 # ----------------------------------------------------------------------------

@@ -20,6 +20,10 @@ The student version replaces each such region, markers included, by::
 at the indentation of the ``### BEGIN SOLUTION`` line, and clears every output
 and execution count.  Everything else (markdown, other code, cell tags, the
 other files in the notebooks folder) is copied unchanged.  Used by ``make student``.
+
+For nbgrader, ``--nbgrader SOURCE`` writes the solution notebooks with nbgrader's
+cell metadata instead (exercise cells as solution cells, the check after each as an
+autograded test), one assignment folder per notebook; see docs/teaching.md.
 """
 
 from __future__ import annotations
@@ -134,6 +138,35 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
     return nb
 
 
+CHECK_CALL = re.compile(r"\bcheck_\w+\(")
+
+
+def nbgrader_notebook(nb: nbformat.NotebookNode, stem: str, points: float = 1.0) -> nbformat.NotebookNode:
+    """Return a copy of the solution notebook ``nb`` with nbgrader cell metadata added.
+
+    Each exercise cell becomes an nbgrader *solution* cell and the check cell after it (the next
+    code cell that calls ``check_...(``) an autograded *test* cell worth ``points``; ids are
+    ``{stem}-exercise-{k}`` and ``{stem}-check-{k}``.  Put the result in an nbgrader course's
+    ``source/<assignment>/`` folder and run ``nbgrader generate_assignment <assignment>``.
+    """
+    nb = copy.deepcopy(nb)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    k = 0
+    for i in code:
+        cell = nb.cells[i]
+        if not has_solution(cell.source):
+            continue
+        k += 1
+        cell.metadata["nbgrader"] = dict(grade=False, grade_id=f"{stem}-exercise-{k}", locked=False,
+                                         schema_version=3, solution=True, task=False)
+        following = [j for j in code if j > i]
+        if following and CHECK_CALL.search(nb.cells[following[0]].source):
+            nb.cells[following[0]].metadata["nbgrader"] = dict(
+                grade=True, grade_id=f"{stem}-check-{k}", locked=True, points=points,
+                schema_version=3, solution=False, task=False)
+    return nb
+
+
 def make_student(paths: list[Path], out: Path) -> list[Path]:
     """Write the student version of each notebook in ``paths`` into ``out``; return the written paths.
 
@@ -166,11 +199,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/[0-9][0-9]_*.ipynb")
     parser.add_argument("--out", type=Path, default=ROOT / "student", help="output folder (default: student/)")
+    parser.add_argument("--nbgrader", type=Path, metavar="SOURCE",
+                        help="instead, write the solution notebooks with nbgrader cell metadata into "
+                             "SOURCE/<notebook name>/ (an nbgrader course's source/ folder)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 1
+    if args.nbgrader:
+        for path in paths:
+            folder = args.nbgrader / path.stem
+            folder.mkdir(parents=True, exist_ok=True)
+            nb = nbgrader_notebook(nbformat.read(path, as_version=4), path.stem[:2])
+            nbformat.write(nb, folder / path.name)
+            print(f"wrote {folder / path.name}")
+        return 0
     try:
         written = make_student([p.resolve() for p in paths], args.out.resolve())
     except SolutionMarkerError as err:
