@@ -94,12 +94,22 @@ def _end_server(proc: subprocess.Popen) -> None:
         pass
 
 
+def _require_tools() -> None:
+    """Fail in CI, skip elsewhere, when the browser or playwright is missing."""
+    missing = _missing_tools()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {missing} (.ci/run installs chromium; pyproject.toml pins playwright)")
+        pytest.skip(missing)
+
+
 @pytest.fixture
 def lab_server(tmp_path):
     """A JupyterLab server on 127.0.0.1 whose root folder is a fresh temporary folder.
 
     Yields ``(base_url, token, root_dir)``; ends the server by its process id afterwards.
     """
+    _require_tools()
     root_dir = tmp_path / "root"
     root_dir.mkdir()
     settings = tmp_path / "lab-settings"
@@ -230,11 +240,6 @@ def _figure_signature(page, cell) -> tuple[str, bytes]:
 
 
 def test_notebook_01_runs_in_jupyterlab_and_its_slider_changes_the_figure(lab_server, tmp_path):
-    missing = _missing_tools()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {missing}; .ci/run installs it")
-        pytest.skip(missing)
     notebook = _notebook_01()
     if notebook is None:
         if os.environ.get("CI"):
