@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 # User settings for this run only: no news or update checks (the page stays off the
 # network), every cell attached to the page (so off-screen cells can be found), no
