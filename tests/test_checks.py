@@ -117,9 +117,24 @@ def test_a_check_lets_an_unfinished_exercise_raise_not_implemented_error():
         checks.check_q_learning_update(q_learning_unfinished)
 
 
-def test_a_check_given_something_that_is_not_a_function_says_so():
-    with pytest.raises(TypeError, match="your function itself"):
-        checks.check_q_learning_update(q_learning_right(np.zeros((2, 2)), 0, 0, 1.0, 1, False, 0.5, 0.9))
+@pytest.mark.parametrize("name", sorted(checks.__all__))
+def test_a_check_given_something_that_is_not_a_function_says_so(name):
+    result_of_calling = q_learning_right(np.zeros((2, 2)), 0, 0, 1.0, 1, False, 0.5, 0.9)  # None
+    with pytest.raises(TypeError, match=rf"{name} expects your (function|class) itself"):
+        getattr(checks, name)(result_of_calling)
+
+
+def test_the_checks_module_imports_nothing_else_of_the_package():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(checks.__file__).read_text())
+    ours = [
+        ast.unparse(node) for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("dqn_helpers"))
+        or isinstance(node, ast.Import) and any(a.name.startswith("dqn_helpers") for a in node.names)
+    ]
+    assert ours == [], f"checks.py should only need numpy and torch, but imports {ours}"
 
 
 # ----------------------------------------------------------------------------
