@@ -11,6 +11,8 @@ Each module is one idea a notebook teaches or uses:
 - :mod:`~dqn_helpers.schedules`: ``linear_schedule``
 - :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
 - :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` (several seeds in parallel processes)
+- :mod:`~dqn_helpers.diagnostics`: ``start_state_values`` (Q at the start state vs the return obtained)
+- :mod:`~dqn_helpers.baselines`: ``train_sb3_dqn``, ``zoo_settings`` (Stable-Baselines3's DQN, RL Zoo settings)
 - :mod:`~dqn_helpers.tabular`: ``value_iteration``, ``policy_value``, ``q_learning``, ``sarsa``,
   ``expected_sarsa`` (tabular ``greedy_policy`` lives there too: ``dqn_helpers.tabular.greedy_policy``)
 - :mod:`~dqn_helpers.widgets`: ``q_learning_explorer`` (import it from there; it loads ipywidgets)
@@ -18,6 +20,7 @@ Each module is one idea a notebook teaches or uses:
 """
 
 from . import checks
+from .baselines import RL_ZOO_DQN, SB3Result, train_sb3_dqn, zoo_settings
 from .dqn import (
     DQNConfig,
     DQNResult,
@@ -29,11 +32,12 @@ from .dqn import (
     save_agent,
     train_dqn,
 )
+from .diagnostics import StartStateValues, start_state_values
 from .envs import make_env
 from .evaluation import evaluate
 from .networks import QNetwork
 from .parallel import train_dqn_seeds
-from .plotting import moving_average, plot_grid_path, plot_grid_policy, plot_learning_curves
+from .plotting import moving_average, plot_diagnostics, plot_grid_path, plot_grid_policy, plot_learning_curves
 from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
 from .seeding import seed_everything
@@ -82,4 +86,11 @@ __all__ = [
     "tabular_model",
     "td_control",
     "value_iteration",
+    "RL_ZOO_DQN",
+    "SB3Result",
+    "StartStateValues",
+    "plot_diagnostics",
+    "start_state_values",
+    "train_sb3_dqn",
+    "zoo_settings",
 ]

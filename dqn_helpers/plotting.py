@@ -9,8 +9,10 @@ import numpy as np
 
 __all__ = [
     "CLIFF_DIRECTIONS",
+    "DIAGNOSTIC_LABELS",
     "FROZEN_LAKE_DIRECTIONS",
     "moving_average",
+    "plot_diagnostics",
     "plot_grid_path",
     "plot_grid_policy",
     "plot_learning_curves",
@@ -201,3 +203,109 @@ def plot_grid_path(
     rows, cols = np.divmod(np.asarray(states, dtype=int), n_cols)
     ax.plot(cols, rows + offset, marker="o", markersize=3, label=label, **line_kwargs)
     return ax
+
+
+# What train_dqn logs per gradient step with DQNConfig(log_diagnostics=True), and how to label it.
+DIAGNOSTIC_LABELS = {
+    "q_mean": "mean Q(s, a) on the batch",
+    "td_error_abs": "mean |TD error| on the batch",
+    "grad_norm": "gradient norm (before clipping)",
+}
+
+
+def _binned_diagnostic(result: object, key: str, edges: np.ndarray) -> np.ndarray:
+    diagnostics = getattr(result, "diagnostics", None)
+    steps = getattr(result, "loss_steps", None)
+    if not isinstance(diagnostics, Mapping) or steps is None:
+        raise TypeError(
+            f"each result must have .diagnostics (a dict) and .loss_steps, like a DQNResult; got {type(result).__name__}"
+        )
+    if key not in diagnostics or len(diagnostics[key]) == 0:
+        raise ValueError(
+            f"a result has no {key!r} diagnostics: train with DQNConfig(log_diagnostics=True) "
+            f"(logged: {sorted(diagnostics)})"
+        )
+    values = np.asarray(diagnostics[key], dtype=np.float64)
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.shape != values.shape:
+        raise ValueError(f"loss_steps has shape {steps.shape} but diagnostics[{key!r}] has {values.shape}")
+    which = np.clip(np.searchsorted(edges, steps, side="right") - 1, 0, len(edges) - 2)
+    sums = np.bincount(which, weights=values, minlength=len(edges) - 1)
+    counts = np.bincount(which, minlength=len(edges) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def plot_diagnostics(
+    results: Mapping[str, Sequence[object]] | Sequence[object] | object,
+    keys: Sequence[str] = ("q_mean", "td_error_abs", "grad_norm"),
+    *,
+    n_bins: int = 40,
+    reference: Mapping[str, tuple[float, str]] | None = None,
+    axes: Sequence[plt.Axes] | None = None,
+    band: str = "std",
+    title: str | None = None,
+) -> np.ndarray:
+    """Plot DQN's training diagnostics (Q magnitude, TD error, gradient norm) over environment steps.
+
+    Args:
+        results: one result, a list of results (one per seed), or a mapping from a
+            label (``"DQN"``) to such a list.  A result is a ``DQNResult`` trained with
+            ``log_diagnostics=True`` (anything with ``.diagnostics``, a dict of
+            ``(n_gradient_steps,)`` arrays, and ``.loss_steps`` of the same shape).
+        keys: which diagnostics, one panel each (see ``DIAGNOSTIC_LABELS``).
+        n_bins: each seed's values are averaged over this many equal windows of
+            environment steps (all results share the windows), then shown as the mean
+            over seeds with a band.
+        reference: optional ``{key: (value, label)}``: a dashed horizontal line on that
+            panel, e.g. ``{"q_mean": (99.3, "return of a perfect episode")}``.
+        axes: one axes per key (a new row of panels if ``None``).
+        band: ``"std"``, ``"sem"`` or ``"minmax"``, as in :func:`plot_learning_curves`.
+        title: a title over the whole figure (state the finding).
+
+    Returns:
+        A NumPy array of the axes, one per key.
+    """
+    if not isinstance(results, Mapping):
+        if isinstance(results, (list, tuple)):
+            results = {"": list(results)}
+        else:
+            results = {"": [results]}
+    if isinstance(keys, str) or len(keys) == 0:
+        raise ValueError(f"keys must be a non-empty sequence of diagnostic names, got {keys!r}")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
+    groups = {label: list(group) for label, group in results.items()}
+    if any(len(group) == 0 for group in groups.values()):
+        raise ValueError("every label in results needs at least one result")
+    for result in (r for group in groups.values() for r in group):
+        if not isinstance(getattr(result, "diagnostics", None), Mapping) or not hasattr(result, "loss_steps"):
+            raise TypeError(
+                "each result must have .diagnostics (a dict) and .loss_steps, like a DQNResult; "
+                f"got {type(result).__name__}"
+            )
+    all_steps = [np.asarray(getattr(r, "loss_steps", []), dtype=np.float64) for g in groups.values() for r in g]
+    non_empty = [s for s in all_steps if s.size]
+    if not non_empty:
+        raise ValueError("no result has any gradient steps logged (loss_steps is empty)")
+    low, high = min(s.min() for s in non_empty), max(s.max() for s in non_empty)
+    edges = np.linspace(low, high if high > low else low + 1.0, int(n_bins) + 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    if axes is None:
+        fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.6), squeeze=False)
+        axes = axes[0]
+    axes = np.asarray(axes, dtype=object).reshape(-1)
+    if len(axes) != len(keys):
+        raise ValueError(f"axes must hold one axes per key ({len(keys)}), got {len(axes)}")
+    for ax, key in zip(axes, keys):
+        curves = {label: np.stack([_binned_diagnostic(r, key, edges) for r in group]) for label, group in groups.items()}
+        plot_learning_curves(curves, centers, ax=ax, band=band, xlabel="environment steps",
+                             ylabel=DIAGNOSTIC_LABELS.get(key, key))
+        if reference and key in reference:
+            value, label = reference[key]
+            ax.axhline(value, color="black", linestyle="--", linewidth=1, label=label)
+            ax.legend(fontsize="small")
+    if title:
+        axes[0].figure.suptitle(title)
+        axes[0].figure.tight_layout()
+    return axes
