@@ -67,33 +67,35 @@ class DQNConfig:
     """Extra keyword arguments for ``gymnasium.make`` (training and evaluation environments alike)."""
     total_steps: int = 50_000
     """How many environment steps to train for (the budget)."""
-    learning_rate: float = 1e-3
+    learning_rate: float = 2.3e-3
     """Adam's step size at the start of training."""
-    lr_final_fraction: float = 1.0
-    """The learning rate falls linearly to ``learning_rate * lr_final_fraction`` at ``total_steps`` (1.0: constant)."""
+    lr_final_fraction: float = 0.05
+    """The learning rate falls linearly to ``learning_rate * lr_final_fraction`` (1.0: constant)."""
+    lr_decay_steps: int | None = 30_000
+    """Environment steps the learning-rate decay takes; it then stays at its final value (None: ``total_steps``)."""
     buffer_size: int = 50_000
     """How many transitions the replay buffer keeps (the oldest is evicted first)."""
-    batch_size: int = 64
+    batch_size: int = 128
     """How many transitions one gradient step learns from."""
-    gamma: float = 0.99
+    gamma: float = 0.98
     """Discount factor in [0, 1]: how much a reward one step later is worth."""
     learning_starts: int = 1_000
     """Environment steps of pure collection before the first gradient step."""
-    train_frequency: int = 4
+    train_frequency: int = 64
     """Environment steps between two rounds of gradient steps."""
-    gradient_steps: int = 1
+    gradient_steps: int = 16
     """Gradient steps per round (so ``gradient_steps / train_frequency`` updates per environment step)."""
-    target_update_interval: int = 500
+    target_update_interval: int = 64
     """Every this many environment steps the target network moves towards the online one (see ``tau``)."""
     tau: float = 1.0
     """Target update ``target <- tau * online + (1 - tau) * target``; 1.0 is a hard copy, < 1 a Polyak average."""
     epsilon_start: float = 1.0
     """Exploration rate (probability of a uniformly random action) at step 0."""
-    epsilon_end: float = 0.05
+    epsilon_end: float = 0.04
     """Exploration rate after ``exploration_steps`` steps, kept until the end."""
-    exploration_steps: int = 10_000
+    exploration_steps: int = 8_000
     """Environment steps over which epsilon falls linearly from ``epsilon_start`` to ``epsilon_end``."""
-    hidden_sizes: tuple[int, ...] = (64, 64)
+    hidden_sizes: tuple[int, ...] = (128, 128)
     """Widths of the Q-network's hidden layers."""
     dueling: bool = False
     """Use a dueling head (value + advantage streams) in the Q-network."""
@@ -113,7 +115,7 @@ class DQNConfig:
     """Episodes per evaluation."""
     eval_seed: int = 10_000
     """Evaluation episode ``i`` resets with ``eval_seed + i``; keep these apart from ``seed``."""
-    keep_best: bool = False
+    keep_best: bool = True
     """Return the network of the best evaluation (the latest among equals) as ``q_net`` instead of the last one."""
     log_diagnostics: bool = False
     """Also log, per gradient step, the mean Q(s, a), the mean |TD error| and the gradient norm before clipping."""
@@ -153,6 +155,8 @@ class DQNConfig:
         number_in("tau", 0.0, 1.0, low_open=True)
         number_in("epsilon_start", 0.0, 1.0)
         number_in("epsilon_end", 0.0, 1.0)
+        if self.lr_decay_steps is not None:
+            positive_int("lr_decay_steps")
         if self.max_grad_norm is not None:
             number_in("max_grad_norm", 0.0, math.inf, low_open=True)
         if self.loss not in ("huber", "mse"):
@@ -364,10 +368,10 @@ class _GreedyEvaluator:
         _, _, self.action_start = _check_spaces(self.envs[0], env_id)
         self.seed = seed
 
-    def __call__(self, q_net: QNetwork) -> np.ndarray:
+    def __call__(self, q_net: nn.Module) -> np.ndarray:
         n = len(self.envs)
         on_cpu = all(p.device.type == "cpu" for p in q_net.parameters())
-        numpy_greedy = NumpyGreedy(q_net) if on_cpu else None
+        numpy_greedy = NumpyGreedy(q_net) if on_cpu and isinstance(q_net, QNetwork) else None
         device = next(q_net.parameters()).device
         obs = np.stack([env.reset(seed=self.seed + i)[0].reshape(-1) for i, env in enumerate(self.envs)])
         obs = obs.astype(np.float32)
@@ -395,9 +399,12 @@ class _GreedyEvaluator:
 
 
 def evaluate_greedy(
-    q_net: QNetwork, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None
+    q_net: nn.Module, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None
 ) -> np.ndarray:
     """The returns ``(n_episodes,)`` of the greedy policy of ``q_net``; episode ``i`` resets with ``seed + i``.
+
+    ``q_net`` maps observations ``(B, obs_dim)`` to Q-values ``(B, n_actions)``
+    (a :class:`QNetwork`, or any such ``nn.Module``).
 
     Gives the same returns as ``evaluate(greedy_policy(q_net), env_id, n_episodes, seed)``,
     faster: the episodes run side by side and share one forward pass per step.
@@ -487,6 +494,7 @@ def train_dqn(
     episode_return = 0.0
     exploration = config.epsilon_start, config.epsilon_end, config.exploration_steps
     lr_final = config.learning_rate * config.lr_final_fraction
+    lr_decay_steps = config.lr_decay_steps if config.lr_decay_steps is not None else config.total_steps
     try:
         obs, _ = env.reset(seed=config.seed)
         env.action_space.seed(config.seed)
@@ -518,7 +526,7 @@ def train_dqn(
             # Learn.
             if step >= config.learning_starts and step % config.train_frequency == 0 and len(buffer) >= batch_size:
                 if config.lr_final_fraction != 1.0:
-                    lr = linear_schedule(config.learning_rate, lr_final, config.total_steps, step)
+                    lr = linear_schedule(config.learning_rate, lr_final, lr_decay_steps, step)
                     for group in optimizer.param_groups:
                         group["lr"] = lr
                 for _ in range(config.gradient_steps):

@@ -14,10 +14,13 @@ left out.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import multiprocessing as mp
+import os
 import pickle
 import signal
 from collections.abc import Sequence
+from typing import Any, Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 import torch
@@ -33,12 +36,18 @@ _REPORT_EVERY = 250  # environment steps between a worker's progress reports / s
 # Set in each worker process by _init_worker.
 _stop_event = None
 _step_counts = None
+_parent_pid = None
 
 
 def _init_worker(stop_event, step_counts) -> None:  # pragma: no cover - runs in the worker
-    global _stop_event, _step_counts
+    global _stop_event, _step_counts, _parent_pid
     _stop_event, _step_counts = stop_event, step_counts
+    _parent_pid = os.getppid()
     torch.set_num_threads(1)
+    # torch's optimizers import torch._dynamo on their first step (1-3 s): do it
+    # now, so that each run's `seconds` measure training, not start-up.
+    importlib.import_module("torch._dynamo")
+
     # Ctrl-C reaches the whole process group in a terminal: let the parent decide.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -50,7 +59,8 @@ def _run_one(index: int, config: DQNConfig) -> bytes | None:  # pragma: no cover
     def callback(step: int) -> None:
         if step % _REPORT_EVERY == 0:
             _step_counts[index] = step
-            if _stop_event.is_set():
+            # Stop when asked, or when the parent is gone (a restarted kernel): no orphan keeps a core busy.
+            if _stop_event.is_set() or os.getppid() != _parent_pid:
                 raise KeyboardInterrupt
 
     result = train_dqn(config, progress=False, callback=callback)
@@ -64,6 +74,7 @@ def train_dqn_seeds(
     seeds: Sequence[int],
     n_workers: int = 2,
     progress: bool = True,
+    callback: Callable[[int], Any] | None = None,
 ) -> list[DQNResult]:
     """Train ``config`` once per seed, ``n_workers`` runs at a time; results in the order of ``seeds``.
 
@@ -72,6 +83,9 @@ def train_dqn_seeds(
         seeds: distinct non-negative ints.
         n_workers: processes to use (each single-threaded); 1 runs in this process.
         progress: one progress bar over all runs' environment steps.
+        callback: called here about twice a second as ``callback(steps)`` with
+            the environment steps done so far, all runs together; raising
+            ``KeyboardInterrupt`` in it stops every run as Ctrl-C does.
 
     Returns:
         One :class:`DQNResult` per seed that ran.  After Ctrl-C, the runs under
@@ -113,6 +127,8 @@ def train_dqn_seeds(
                 for future in done:
                     results[futures[future]] = future.result()
                 bar.update(sum(step_counts) - bar.n)
+                if callback is not None:
+                    callback(int(sum(step_counts)))
         except KeyboardInterrupt:
             stop_event.set()
             for future in pending:

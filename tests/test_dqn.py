@@ -4,8 +4,6 @@ import ast
 import dataclasses
 import inspect
 import textwrap
-import threading
-import _thread
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A run short enough for a unit test: 600 steps, 3 evaluations of 2 episodes.
 TINY = dict(total_steps=600, learning_starts=100, buffer_size=1_000, batch_size=32, train_frequency=2,
             target_update_interval=50, exploration_steps=300, hidden_sizes=(16,), eval_interval=200,
-            eval_episodes=2)
+            eval_episodes=2, keep_best=False, gradient_steps=1)
 
 
 # ----------------------------------------------------------------------------- config
@@ -60,7 +58,7 @@ def test_config_has_the_fields_the_issue_lists():
             "train_frequency", "target_update_interval", "tau", "epsilon_start", "epsilon_end",
             "exploration_steps", "hidden_sizes", "seed", "device", "loss", "max_grad_norm", "double_dqn",
             "gradient_steps", "eval_interval", "eval_episodes", "eval_seed", "use_replay",
-            "use_target_network", "keep_best", "log_diagnostics", "lr_final_fraction"} <= names
+            "use_target_network", "keep_best", "log_diagnostics", "lr_final_fraction", "lr_decay_steps"} <= names
 
 
 @pytest.mark.parametrize(
@@ -77,6 +75,7 @@ def test_config_has_the_fields_the_issue_lists():
         (dict(total_steps=0), "total_steps"),
         (dict(batch_size=2.5), "batch_size"),
         (dict(max_grad_norm=-1.0), "max_grad_norm"),
+        (dict(lr_decay_steps=0), "lr_decay_steps"),
         (dict(seed=10_003, eval_seed=10_000), "seed"),
     ],
 )
@@ -286,7 +285,8 @@ def test_keep_best_returns_the_best_evaluated_network_and_the_last_one():
 
 @pytest.mark.parametrize("variant", [dict(use_replay=False), dict(use_target_network=False),
                                      dict(tau=0.05, target_update_interval=1), dict(loss="mse", max_grad_norm=None),
-                                     dict(dueling=True, double_dqn=False), dict(lr_final_fraction=0.0)])
+                                     dict(dueling=True, double_dqn=False), dict(lr_final_fraction=0.0),
+                                     dict(lr_final_fraction=0.1, lr_decay_steps=150)])
 def test_every_variant_trains_without_error(variant):
     result = train_dqn(DQNConfig(**{**TINY, "total_steps": 300, "eval_interval": 0, **variant}), progress=False)
     assert result.losses.size > 0 and np.all(np.isfinite(result.losses))
@@ -337,12 +337,12 @@ def test_train_dqn_seeds_rejects_repeated_seeds():
 
 def test_stopping_train_dqn_seeds_returns_the_runs_under_way():
     config = DQNConfig(**{**TINY, "total_steps": 1_000_000, "buffer_size": 10_000, "eval_interval": 0})
-    timer = threading.Timer(15.0, _thread.interrupt_main)  # what Ctrl-C / the stop button does
-    timer.start()
-    try:
-        results = train_dqn_seeds(config, seeds=[0, 1, 2], n_workers=2, progress=False)
-    finally:
-        timer.cancel()
+
+    def stop_once_running(steps):
+        if steps > 0:
+            raise KeyboardInterrupt  # what Ctrl-C / the stop button raises in the waiting loop
+
+    results = train_dqn_seeds(config, seeds=[0, 1, 2], n_workers=2, progress=False, callback=stop_once_running)
     assert 1 <= len(results) <= 2  # the third run never started
     assert all(r.interrupted and 0 < r.steps_done < 1_000_000 for r in results)
 
