@@ -9,7 +9,7 @@ Each module is one idea a notebook teaches or uses:
 - :mod:`~dqn_helpers.replay_buffer`: ``ReplayBuffer``, ``ReplayBatch``
 - :mod:`~dqn_helpers.networks`: ``QNetwork``
 - :mod:`~dqn_helpers.schedules`: ``linear_schedule``
-- :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
+- :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``DQNHooks``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
 - :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` (several seeds in parallel processes)
 - :mod:`~dqn_helpers.diagnostics`: ``start_state_values`` (Q at the start state vs the return obtained)
 - :mod:`~dqn_helpers.baselines`: ``train_sb3_dqn``, ``zoo_settings`` (Stable-Baselines3's DQN, RL Zoo settings)
@@ -23,6 +23,7 @@ from . import checks
 from .baselines import RL_ZOO_DQN, SB3Result, train_sb3_dqn, zoo_settings
 from .dqn import (
     DQNConfig,
+    DQNHooks,
     DQNResult,
     evaluate_greedy,
     greedy_policy,
@@ -56,6 +57,7 @@ from .tabular import (
 
 __all__ = [
     "DQNConfig",
+    "DQNHooks",
     "DQNResult",
     "QNetwork",
     "ReplayBatch",

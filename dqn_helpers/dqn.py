@@ -3,7 +3,10 @@
 One loop, with the variants the notebooks compare as options of ``DQNConfig``:
 learning online from the latest transition (``use_replay=False``), bootstrapping
 from the network being trained (``use_target_network=False``), Double DQN
-targets, Huber or squared loss, hard or Polyak target updates.
+targets, Huber or squared loss, hard or Polyak target updates.  ``DQNHooks``
+lets a notebook swap one piece of the loop (the replay buffer, what is stored
+as ``terminated``, the TD target, the loss, the exploration rate, when to
+train) for a function of its own, e.g. to show what a bug does.
 
     config = DQNConfig(env_id="CartPole-v1", seed=0)
     result = train_dqn(config)            # progress bar; Ctrl-C keeps what was learned
@@ -41,6 +44,7 @@ from .seeding import check_seed, seed_everything
 
 __all__ = [
     "DQNConfig",
+    "DQNHooks",
     "DQNResult",
     "dqn_update",
     "evaluate_greedy",
@@ -199,6 +203,41 @@ class DQNConfig:
         return cls(**values)
 
 
+# --------------------------------------------------------------------------- hooks
+
+
+@dataclass
+class DQNHooks:
+    """Optional replacements for pieces of :func:`train_dqn`'s loop; ``None`` keeps the loop's own.
+
+    Each field is a function the loop calls instead of its built-in step, so a
+    notebook can plug in a piece written in its own cells (a buggy one, to see
+    what it does, or a learner's own) and keep everything else identical.
+    Unset hooks cost nothing.  :func:`~dqn_helpers.train_dqn_seeds` sends hooks
+    to its worker processes by value (with ``cloudpickle``), so functions
+    defined in a notebook cell work there too.
+    """
+
+    make_buffer: Callable[[int, tuple[int, ...], int], Any] | None = None
+    """``make_buffer(capacity, obs_shape, seed) -> buffer`` with ``.add(obs, action, reward, next_obs, terminated)``, ``len()`` and ``.sample(batch_size)`` returning a :class:`~dqn_helpers.ReplayBatch`-like object."""
+    stored_done: Callable[[bool, bool], bool] | None = None
+    """``stored_done(terminated, truncated) -> bool``: what the buffer stores as ``terminated`` (default: ``terminated``)."""
+    td_target: Callable[[ReplayBatch, nn.Module, nn.Module, float], torch.Tensor] | None = None
+    """``td_target(batch, q_net, target_net, gamma) -> (B,) float Tensor``, called under ``torch.no_grad()`` (replaces the config's DQN / Double DQN target)."""
+    loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    """``loss(q_values (B, n_actions), actions (B,) int64, td_target (B,)) -> scalar Tensor`` (replaces ``config.loss``)."""
+    epsilon: Callable[[int, int], float] | None = None
+    """``epsilon(step, episode) -> float`` in [0, 1]: exploration rate before environment step ``step`` (0-based) of training episode ``episode`` (1-based)."""
+    should_train: Callable[[int, bool], bool] | None = None
+    """``should_train(step, episode_ended) -> bool``: run a round of ``gradient_steps`` updates after environment step ``step`` (1-based)? Default: every ``train_frequency`` steps.  Never before ``learning_starts`` or a full batch."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is not None and not callable(value):
+                raise TypeError(f"DQNHooks.{f.name} must be a function or None, got {type(value).__name__} {value!r}")
+
+
 # --------------------------------------------------------------------------- result
 
 
@@ -308,6 +347,8 @@ def dqn_update(
     max_grad_norm: float | None = 10.0,
     double_dqn: bool = False,
     diagnostics: dict[str, list[float]] | None = None,
+    td_target_fn: Callable[..., torch.Tensor] | None = None,
+    loss_fn: Callable[..., torch.Tensor] | None = None,
 ) -> float:
     """One gradient step of DQN on ``batch``; returns the loss as a float.
 
@@ -317,20 +358,38 @@ def dqn_update(
     averaged over the batch.  Pass ``target_net=q_net`` to bootstrap from the
     network being trained.  If ``diagnostics`` is a dict of lists, appends the
     batch's mean Q(s, a), mean |TD error| and the gradient norm before clipping.
+    ``td_target_fn`` and ``loss_fn`` replace the target and the loss (see :class:`DQNHooks`).
     """
     with torch.no_grad():
-        next_q_target = target_net(batch.next_obs)  # (B, n_actions)
-        if double_dqn:
-            next_actions = q_net(batch.next_obs).argmax(dim=1, keepdim=True)  # (B, 1)
-            next_value = next_q_target.gather(1, next_actions).squeeze(1)  # (B,)
+        if td_target_fn is None:
+            next_q_target = target_net(batch.next_obs)  # (B, n_actions)
+            if double_dqn:
+                next_actions = q_net(batch.next_obs).argmax(dim=1, keepdim=True)  # (B, 1)
+                next_value = next_q_target.gather(1, next_actions).squeeze(1)  # (B,)
+            else:
+                next_value = next_q_target.max(dim=1).values  # (B,)
+            td_target = batch.rewards + gamma * (1.0 - batch.terminated) * next_value  # (B,)
         else:
-            next_value = next_q_target.max(dim=1).values  # (B,)
-        td_target = batch.rewards + gamma * (1.0 - batch.terminated) * next_value  # (B,)
-    q_value = q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)  # (B,)
-    if loss == "huber":
-        loss_t = F.smooth_l1_loss(q_value, td_target)
+            td_target = td_target_fn(batch, q_net, target_net, gamma)
+            if not isinstance(td_target, torch.Tensor) or td_target.shape != batch.rewards.shape:
+                raise ValueError(
+                    f"the td_target hook must return a Tensor of shape {tuple(batch.rewards.shape)} (one target per "
+                    f"transition), got {getattr(td_target, 'shape', type(td_target).__name__)}"
+                )
+    if loss_fn is None:
+        q_value = q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)  # (B,)
+        if loss == "huber":
+            loss_t = F.smooth_l1_loss(q_value, td_target)
+        else:
+            loss_t = F.mse_loss(q_value, td_target)
     else:
-        loss_t = F.mse_loss(q_value, td_target)
+        q_values = q_net(batch.obs)  # (B, n_actions)
+        loss_t = loss_fn(q_values, batch.actions, td_target)
+        if not isinstance(loss_t, torch.Tensor) or loss_t.ndim != 0:
+            raise ValueError(
+                f"the loss hook must return a scalar Tensor, got {getattr(loss_t, 'shape', type(loss_t).__name__)}"
+            )
+        q_value = q_values.gather(1, batch.actions.unsqueeze(1)).squeeze(1)  # (B,), for the diagnostics
     optimizer.zero_grad(set_to_none=True)
     loss_t.backward()
     if max_grad_norm is not None or diagnostics is not None:
@@ -421,11 +480,14 @@ def evaluate_greedy(
 
 # --------------------------------------------------------------------------- the loop
 
+_NO_HOOKS = DQNHooks()
+
 
 def train_dqn(
     config: DQNConfig | None = None,
     progress: bool = True,
     callback: Callable[[int], Any] | None = None,
+    hooks: DQNHooks | None = None,
 ) -> DQNResult:
     """Train a DQN agent as ``config`` says and return what it learned.
 
@@ -434,6 +496,8 @@ def train_dqn(
         progress: show a ``tqdm`` progress bar.
         callback: called as ``callback(step)`` after every environment step;
             raising ``KeyboardInterrupt`` in it stops training as Ctrl-C does.
+        hooks: optional replacements for pieces of the loop (a :class:`DQNHooks`);
+            ``None`` or an unset field keeps the loop's own piece.
 
     Returns:
         A :class:`DQNResult`.  Stopping with Ctrl-C (or Jupyter's stop button)
@@ -451,6 +515,10 @@ def train_dqn(
         config = DQNConfig()
     if not isinstance(config, DQNConfig):
         raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
+    if hooks is None:
+        hooks = _NO_HOOKS
+    elif not isinstance(hooks, DQNHooks):
+        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
     started = time.perf_counter()
     rng = seed_everything(config.seed)
     env = make_env(config.env_id, **config.env_kwargs)
@@ -465,7 +533,12 @@ def train_dqn(
     optimizer = torch.optim.Adam(q_net.parameters(), lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
     greedy = NumpyGreedy(q_net) if device.type == "cpu" else greedy_policy(q_net, device)
     capacity, batch_size = (config.buffer_size, config.batch_size) if config.use_replay else (1, 1)
-    buffer = ReplayBuffer(capacity, (obs_dim,), seed=int(rng.integers(2**31)), device=device)
+    buffer_seed = int(rng.integers(2**31))
+    if hooks.make_buffer is None:
+        buffer = ReplayBuffer(capacity, (obs_dim,), seed=buffer_seed, device=device)
+    else:
+        buffer = hooks.make_buffer(capacity, (obs_dim,), buffer_seed)
+    stored_done, epsilon_hook, should_train = hooks.stored_done, hooks.epsilon, hooks.should_train
     evaluator = (
         _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
         if config.eval_interval > 0 else None
@@ -502,7 +575,11 @@ def train_dqn(
             obs = obs.reshape(-1)
         for step in range(1, config.total_steps + 1):
             # Act: epsilon-greedy.  Skip the forward pass when the coin says explore.
-            if rng.random() < linear_schedule(*exploration, step - 1):
+            if epsilon_hook is None:
+                epsilon = linear_schedule(*exploration, step - 1)
+            else:
+                epsilon = epsilon_hook(step - 1, len(episode_returns) + 1)
+            if rng.random() < epsilon:
                 action = int(rng.integers(n_actions))
             else:
                 action = greedy(obs)
@@ -511,9 +588,11 @@ def train_dqn(
             if flatten:
                 next_obs = next_obs.reshape(-1)
             # Store the real next_obs even at a time limit; only `terminated` stops the bootstrap.
-            buffer.add(obs, action, reward, next_obs, terminated)
+            buffer.add(obs, action, reward, next_obs,
+                       terminated if stored_done is None else bool(stored_done(terminated, truncated)))
             episode_return += float(reward)
-            if terminated or truncated:
+            episode_ended = terminated or truncated
+            if episode_ended:
                 episode_returns.append(episode_return)
                 episode_end_steps.append(step)
                 episode_return = 0.0
@@ -524,7 +603,11 @@ def train_dqn(
                 obs = next_obs
 
             # Learn.
-            if step >= config.learning_starts and step % config.train_frequency == 0 and len(buffer) >= batch_size:
+            if (
+                step >= config.learning_starts
+                and (step % config.train_frequency == 0 if should_train is None else should_train(step, episode_ended))
+                and len(buffer) >= batch_size
+            ):
                 if config.lr_final_fraction != 1.0:
                     lr = linear_schedule(config.learning_rate, lr_final, lr_decay_steps, step)
                     for group in optimizer.param_groups:
@@ -533,7 +616,7 @@ def train_dqn(
                     batch = buffer.sample(batch_size)
                     losses.append(
                         dqn_update(q_net, target_net, optimizer, batch, config.gamma, config.loss,
-                                   config.max_grad_norm, config.double_dqn, diagnostics)
+                                   config.max_grad_norm, config.double_dqn, diagnostics, hooks.td_target, hooks.loss)
                     )
                     loss_steps.append(step)
             if config.use_target_network and step >= config.learning_starts and step % config.target_update_interval == 0:

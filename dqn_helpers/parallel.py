@@ -4,7 +4,10 @@ A claim about DQN needs several seeds: one run can be lucky.  Each run is
 single-threaded (a network this small trains fastest on one thread), so a
 2-core laptop runs two seeds at a time.  Works in a script and in Jupyter:
 the worker processes are *spawned* (a fresh Python that imports this module),
-so nothing depends on what the notebook kernel has defined.
+so nothing depends on what the notebook kernel has defined.  The one exception
+is ``hooks``: its functions travel by value (``cloudpickle``), so a hook defined
+in a notebook cell runs in the workers too (it must not rely on the notebook's
+global variables changing later).
 
 Ctrl-C or Jupyter's stop button stops every run at its next step and returns
 what each had learned (``interrupted=True``); runs that had not started are
@@ -23,10 +26,11 @@ from collections.abc import Sequence
 from typing import Any, Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+import cloudpickle
 import torch
 from tqdm.auto import tqdm
 
-from .dqn import DQNConfig, DQNResult, train_dqn
+from .dqn import DQNConfig, DQNHooks, DQNResult, train_dqn
 from .seeding import check_seed
 
 __all__ = ["train_dqn_seeds"]
@@ -52,7 +56,7 @@ def _init_worker(stop_event, step_counts) -> None:  # pragma: no cover - runs in
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_one(index: int, config: DQNConfig) -> bytes | None:  # pragma: no cover - runs in the worker
+def _run_one(index: int, config: DQNConfig, hooks_bytes: bytes | None = None) -> bytes | None:  # pragma: no cover - runs in the worker
     if _stop_event.is_set():  # stopped before this run began
         return None
 
@@ -63,7 +67,8 @@ def _run_one(index: int, config: DQNConfig) -> bytes | None:  # pragma: no cover
             if _stop_event.is_set() or os.getppid() != _parent_pid:
                 raise KeyboardInterrupt
 
-    result = train_dqn(config, progress=False, callback=callback)
+    hooks = pickle.loads(hooks_bytes) if hooks_bytes is not None else None
+    result = train_dqn(config, progress=False, callback=callback, hooks=hooks)
     _step_counts[index] = result.steps_done
     # Plain pickle: tensors travel by value, not through shared-memory handles.
     return pickle.dumps(result)
@@ -75,6 +80,7 @@ def train_dqn_seeds(
     n_workers: int = 2,
     progress: bool = True,
     callback: Callable[[int], Any] | None = None,
+    hooks: DQNHooks | None = None,
 ) -> list[DQNResult]:
     """Train ``config`` once per seed, ``n_workers`` runs at a time; results in the order of ``seeds``.
 
@@ -86,6 +92,8 @@ def train_dqn_seeds(
         callback: called here about twice a second as ``callback(steps)`` with
             the environment steps done so far, all runs together; raising
             ``KeyboardInterrupt`` in it stops every run as Ctrl-C does.
+        hooks: replacements for pieces of the loop, passed to every run's
+            :func:`train_dqn` (sent to the workers with ``cloudpickle``).
 
     Returns:
         One :class:`DQNResult` per seed that ran.  After Ctrl-C, the runs under
@@ -100,10 +108,12 @@ def train_dqn_seeds(
         raise ValueError(f"seeds must be distinct, got {seeds}")
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
+    if hooks is not None and not isinstance(hooks, DQNHooks):
+        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
     configs = [dataclasses.replace(config, seed=s) for s in seeds]  # re-validates each
 
     if n_workers == 1 or len(configs) == 1:
-        return _run_here(configs, progress)
+        return _run_here(configs, progress, hooks)
 
     ctx = mp.get_context("spawn")
     stop_event = ctx.Event()
@@ -119,7 +129,9 @@ def train_dqn_seeds(
     )
     futures: dict[Future, int] = {}
     try:
-        futures = {pool.submit(_run_one, i, c): i for i, c in enumerate(configs)}
+        # By value: functions defined in a notebook (its __main__) do not exist in a spawned worker.
+        hooks_bytes = cloudpickle.dumps(hooks) if hooks is not None else None
+        futures = {pool.submit(_run_one, i, c, hooks_bytes): i for i, c in enumerate(configs)}
         pending = set(futures)
         try:
             while pending:
@@ -143,11 +155,11 @@ def train_dqn_seeds(
     return [pickle.loads(results[i]) for i in sorted(results) if results[i] is not None]
 
 
-def _run_here(configs: list[DQNConfig], progress: bool) -> list[DQNResult]:
+def _run_here(configs: list[DQNConfig], progress: bool, hooks: DQNHooks | None = None) -> list[DQNResult]:
     """Sequential fallback: one run after the other in this process."""
     results = []
     for config in configs:
-        result = train_dqn(config, progress=progress)
+        result = train_dqn(config, progress=progress, hooks=hooks)
         results.append(result)
         if result.interrupted:
             break
