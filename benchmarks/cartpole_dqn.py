@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="training seeds 0..N-1 (default 5)")
     parser.add_argument("--steps", type=int, default=50_000, help="environment steps per run (default 50,000)")
-    parser.add_argument("--compare", choices=["sb3"], help="also run Stable-Baselines3's DQN (pip install .[bench])")
+    parser.add_argument("--compare", choices=["sb3"], help="also run Stable-Baselines3's DQN (installed with the project)")
     parser.add_argument("--workers", type=int, default=1, help="runs at a time, one thread each (default 1)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a DQNConfig field for our runs (repeatable)")
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import stable_baselines3  # noqa: F401
         except ImportError:
-            raise SystemExit("--compare sb3 needs Stable-Baselines3: pip install -e '.[bench]'") from None
+            raise SystemExit("--compare sb3 needs Stable-Baselines3: run `make setup` (it is in pyproject.toml)") from None
     tasks = [(algo, seed, args.steps, overrides) for seed in range(args.seeds) for algo in algos]
     print(f"CartPole-v1, {args.seeds} seeds x {args.steps:,} steps, {args.workers} run(s) at a time, "
           f"one thread each; overrides: {overrides or 'none'}", flush=True)
