@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from dqn_helpers.baselines import zoo_settings  # noqa: E402
+
 EVAL_INTERVAL = 2_000
 EVAL_EPISODES = 10
 EVAL_SEED = 10_000
@@ -46,20 +48,8 @@ TEST_EPISODES = 20
 TEST_SEED = 20_000
 THRESHOLD = 475.0
 
-# RL Baselines3 Zoo, hyperparams/dqn.yml, "CartPole-v1" (marked "Almost Tuned"), n_timesteps 5e4.
-SB3_ZOO_CARTPOLE = dict(
-    learning_rate=2.3e-3,
-    batch_size=64,
-    buffer_size=100_000,
-    learning_starts=1_000,
-    gamma=0.99,
-    target_update_interval=10,
-    train_freq=256,
-    gradient_steps=128,
-    exploration_fraction=0.16,
-    exploration_final_eps=0.04,
-    policy_kwargs=dict(net_arch=[256, 256]),
-)
+# RL Baselines3 Zoo, hyperparams/dqn.yml, "CartPole-v1": the one copy lives in dqn_helpers.baselines.
+SB3_ZOO_CARTPOLE, _ZOO_BUDGET = zoo_settings("CartPole-v1")
 
 
 def _init_worker() -> None:
