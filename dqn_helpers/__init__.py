@@ -10,7 +10,7 @@ Each module is one idea a notebook teaches or uses:
 - :mod:`~dqn_helpers.networks`: ``QNetwork``
 - :mod:`~dqn_helpers.schedules`: ``linear_schedule``
 - :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``DQNHooks``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
-- :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` (several seeds in parallel processes)
+- :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` and ``train_dqn_runs`` (several runs in parallel processes)
 - :mod:`~dqn_helpers.diagnostics`: ``start_state_values`` (Q at the start state vs the return obtained)
 - :mod:`~dqn_helpers.baselines`: ``train_sb3_dqn``, ``zoo_settings`` (Stable-Baselines3's DQN, RL Zoo settings)
 - :mod:`~dqn_helpers.tabular`: ``value_iteration``, ``policy_value``, ``q_learning``, ``sarsa``,
@@ -37,7 +37,7 @@ from .diagnostics import StartStateValues, start_state_values
 from .envs import make_env
 from .evaluation import evaluate
 from .networks import QNetwork
-from .parallel import train_dqn_seeds
+from .parallel import train_dqn_runs, train_dqn_seeds
 from .plotting import moving_average, plot_diagnostics, plot_grid_path, plot_grid_policy, plot_learning_curves
 from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
@@ -70,6 +70,7 @@ __all__ = [
     "polyak_update",
     "save_agent",
     "train_dqn",
+    "train_dqn_runs",
     "train_dqn_seeds",
     "evaluate",
     "make_env",

@@ -1,4 +1,4 @@
-"""Run one DQN configuration with several seeds, in parallel processes.
+"""Run DQN with several seeds (or several configurations), in parallel processes.
 
 A claim about DQN needs several seeds: one run can be lucky.  Each run is
 single-threaded (a network this small trains fastest on one thread), so a
@@ -12,6 +12,10 @@ global variables changing later).
 Ctrl-C or Jupyter's stop button stops every run at its next step and returns
 what each had learned (``interrupted=True``); runs that had not started are
 left out.
+
+The worker processes are started once and kept for the next call (starting one
+means importing torch, seconds of CPU); they end with the Python process that
+started them, or with :func:`shutdown_workers`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from tqdm.auto import tqdm
 from .dqn import DQNConfig, DQNHooks, DQNResult, train_dqn
 from .seeding import check_seed
 
-__all__ = ["train_dqn_seeds"]
+__all__ = ["shutdown_workers", "train_dqn_runs", "train_dqn_seeds"]
 
 _REPORT_EVERY = 250  # environment steps between a worker's progress reports / stop checks
 
@@ -54,6 +58,37 @@ def _init_worker(stop_event, step_counts) -> None:  # pragma: no cover - runs in
 
     # Ctrl-C reaches the whole process group in a terminal: let the parent decide.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_MAX_RUNS = 10_000  # slots in the shared step counter, so at most this many runs per call
+
+# One pool of workers per process, kept between calls: starting a worker (a fresh
+# Python importing torch) costs seconds of CPU, and a notebook trains many times.
+_pool: tuple[ProcessPoolExecutor, int, Any, Any] | None = None
+
+
+def _worker_pool(n_workers: int) -> tuple[ProcessPoolExecutor, Any, Any]:
+    """The kept pool of ``n_workers`` spawned workers (made anew if the size differs or a worker died)."""
+    global _pool
+    if _pool is not None and (_pool[1] != n_workers or getattr(_pool[0], "_broken", False)):
+        _pool[0].shutdown(wait=True, cancel_futures=True)
+        _pool = None
+    if _pool is None:
+        ctx = mp.get_context("spawn")
+        stop_event, step_counts = ctx.Event(), ctx.RawArray("q", _MAX_RUNS)
+        executor = ProcessPoolExecutor(  # workers start when the first runs are submitted
+            max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(stop_event, step_counts)
+        )
+        _pool = (executor, n_workers, stop_event, step_counts)
+    return _pool[0], _pool[2], _pool[3]
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes that :func:`train_dqn_runs` keeps between calls (they restart when needed)."""
+    global _pool
+    if _pool is not None:
+        _pool[0].shutdown(wait=True, cancel_futures=True)
+        _pool = None
 
 
 def _run_one(index: int, config: DQNConfig, hooks_bytes: bytes | None = None) -> bytes | None:  # pragma: no cover - runs in the worker
@@ -106,27 +141,51 @@ def train_dqn_seeds(
         raise ValueError("seeds must name at least one seed")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds}")
+    configs = [dataclasses.replace(config, seed=s) for s in seeds]  # re-validates each
+    return train_dqn_runs(configs, n_workers, progress, callback, hooks, desc=f"DQN x{len(configs)} seeds")
+
+
+def train_dqn_runs(
+    configs: Sequence[DQNConfig],
+    n_workers: int = 2,
+    progress: bool = True,
+    callback: Callable[[int], Any] | None = None,
+    hooks: DQNHooks | None = None,
+    desc: str | None = None,
+) -> list[DQNResult]:
+    """Train each of ``configs`` (seed included) once, ``n_workers`` runs at a time; results in their order.
+
+    Like :func:`train_dqn_seeds`, for runs whose settings differ: several
+    experiments in one pool keep every core busy until the last run, where one
+    pool per experiment leaves a core idle while the last run of each finishes.
+    ``desc`` labels the progress bar; the other arguments are those of
+    :func:`train_dqn_seeds`.
+    """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs must hold at least one DQNConfig")
+    for config in configs:
+        if not isinstance(config, DQNConfig):
+            raise TypeError(f"configs must hold DQNConfig objects, got a {type(config).__name__}")
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
     if hooks is not None and not isinstance(hooks, DQNHooks):
         raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
-    configs = [dataclasses.replace(config, seed=s) for s in seeds]  # re-validates each
 
     if n_workers == 1 or len(configs) == 1:
         return _run_here(configs, progress, hooks)
 
-    ctx = mp.get_context("spawn")
-    stop_event = ctx.Event()
-    step_counts = ctx.RawArray("q", len(configs))
+    if len(configs) > _MAX_RUNS:
+        raise ValueError(f"at most {_MAX_RUNS:,} runs per call, got {len(configs):,}")
+    pool, stop_event, step_counts = _worker_pool(n_workers)
+    stop_event.clear()
+    for i in range(len(configs)):
+        step_counts[i] = 0
+    counted = lambda: sum(step_counts[: len(configs)])  # noqa: E731
     total = sum(c.total_steps for c in configs)
     results: dict[int, bytes | None] = {}
-    bar = tqdm(total=total, disable=not progress, desc=f"DQN x{len(configs)} seeds", unit="step", mininterval=0.5)
-    pool = ProcessPoolExecutor(
-        max_workers=min(n_workers, len(configs)),
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(stop_event, step_counts),
-    )
+    bar = tqdm(total=total, disable=not progress, desc=desc or f"DQN x{len(configs)} runs", unit="step",
+               mininterval=0.5)
     futures: dict[Future, int] = {}
     try:
         # By value: functions defined in a notebook (its __main__) do not exist in a spawned worker.
@@ -138,9 +197,9 @@ def train_dqn_seeds(
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     results[futures[future]] = future.result()
-                bar.update(sum(step_counts) - bar.n)
+                bar.update(counted() - bar.n)
                 if callback is not None:
-                    callback(int(sum(step_counts)))
+                    callback(int(counted()))
         except KeyboardInterrupt:
             stop_event.set()
             for future in pending:
@@ -149,8 +208,13 @@ def train_dqn_seeds(
                 if not future.cancelled():
                     results[futures[future]] = future.result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        bar.update(sum(step_counts) - bar.n)
+        leftover = [f for f in futures if not f.done()]
+        if leftover:  # an error here or in a run: stop the other runs, so that no worker keeps a core busy
+            stop_event.set()
+            for future in leftover:
+                future.cancel()
+            wait(leftover)
+        bar.update(counted() - bar.n)
         bar.close()
     return [pickle.loads(results[i]) for i in sorted(results) if results[i] is not None]
 

@@ -13,6 +13,7 @@ import torch
 import dqn_helpers.dqn as dqn_module
 from dqn_helpers import (
     DQNConfig,
+    DQNHooks,
     DQNResult,
     QNetwork,
     ReplayBatch,
@@ -25,6 +26,7 @@ from dqn_helpers import (
     polyak_update,
     save_agent,
     train_dqn,
+    train_dqn_runs,
     train_dqn_seeds,
 )
 from dqn_helpers.dqn import dqn_update
@@ -328,6 +330,54 @@ def test_train_dqn_seeds_in_processes_matches_runs_in_this_process():
     here = train_dqn(dataclasses.replace(config, seed=4), progress=False)
     np.testing.assert_array_equal(results[1].losses, here.losses)
     np.testing.assert_array_equal(results[1].eval_returns, here.eval_returns)
+
+
+def test_train_dqn_runs_trains_different_configs_in_one_pool_in_their_order():
+    short = DQNConfig(**{**TINY, "total_steps": 300, "seed": 2})
+    configs = [short, dataclasses.replace(short, use_target_network=False), dataclasses.replace(short, seed=5)]
+    results = train_dqn_runs(configs, n_workers=2, progress=False)
+    assert [r.config for r in results] == configs
+    here = train_dqn(configs[1], progress=False)
+    np.testing.assert_array_equal(results[1].losses, here.losses)
+    assert not np.array_equal(results[0].losses, results[1].losses)  # the target network made a difference
+
+
+@pytest.mark.parametrize(
+    "configs, n_workers, error, message",
+    [
+        ([], 2, ValueError, "at least one"),
+        ([DQNConfig(**TINY), {"seed": 1}], 2, TypeError, "DQNConfig objects, got a dict"),
+        ([DQNConfig(**TINY)], 0, ValueError, "n_workers"),
+    ],
+)
+def test_train_dqn_runs_rejects_bad_arguments(configs, n_workers, error, message):
+    with pytest.raises(error, match=message):
+        train_dqn_runs(configs, n_workers=n_workers, progress=False)
+
+
+def test_the_worker_processes_are_kept_for_the_next_call():
+    from dqn_helpers import parallel
+
+    config = DQNConfig(**{**TINY, "total_steps": 200, "eval_interval": 0})
+    first = train_dqn_seeds(config, seeds=[0, 1], n_workers=2, progress=False)
+    pids = set(parallel._pool[0]._processes)
+    second = train_dqn_seeds(config, seeds=[0, 1], n_workers=2, progress=False)
+    assert set(parallel._pool[0]._processes) == pids and len(pids) == 2
+    for a, b in zip(first, second):  # a worker's earlier run leaves nothing behind
+        np.testing.assert_array_equal(a.losses, b.losses)
+    parallel.shutdown_workers()
+    assert parallel._pool is None
+
+
+def test_an_error_in_a_run_reaches_the_caller_and_the_workers_stay_usable():
+    def bad_target(batch, q_net, target_net, gamma):
+        return batch.rewards[:1]
+
+    config = DQNConfig(**{**TINY, "total_steps": 300, "eval_interval": 0})
+    with pytest.raises(ValueError, match="td_target hook must return"):
+        train_dqn_seeds(config, seeds=[0, 1, 2], n_workers=2, progress=False, hooks=DQNHooks(td_target=bad_target))
+    results = train_dqn_seeds(config, seeds=[0, 1], n_workers=2, progress=False)
+    assert [r.steps_done for r in results] == [300, 300] and not any(r.interrupted for r in results)
 
 
 def test_train_dqn_seeds_rejects_repeated_seeds():
