@@ -97,31 +97,15 @@ def run_ours(seed: int, steps: int, overrides: dict) -> dict:
 
 
 def run_sb3(seed: int, steps: int, overrides: dict) -> dict:
-    import gymnasium as gym
-    from stable_baselines3 import DQN
-    from stable_baselines3.common.callbacks import BaseCallback
-
+    """SB3's DQN with the Zoo settings (``overrides`` are DQNConfig fields: they do not apply here)."""
     from dqn_helpers import evaluate_greedy
+    from dqn_helpers.baselines import train_sb3_dqn
 
-    started = time.perf_counter()
-    log = {"steps": [], "returns": [], "seconds": []}
-
-    class Evaluate(BaseCallback):
-        """Our evaluation, every EVAL_INTERVAL steps, on the same seeds as ours."""
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps % EVAL_INTERVAL == 0:
-                returns = evaluate_greedy(self.model.q_net, "CartPole-v1", EVAL_EPISODES, EVAL_SEED)
-                log["steps"].append(self.num_timesteps)
-                log["returns"].append(float(returns.mean()))
-                log["seconds"].append(time.perf_counter() - started)
-            return True
-
-    model = DQN("MlpPolicy", gym.make("CartPole-v1"), seed=seed, device="cpu", verbose=0, **SB3_ZOO_CARTPOLE)
-    model.learn(total_timesteps=steps, callback=Evaluate())
-    seconds = time.perf_counter() - started
-    held_out = evaluate_greedy(model.q_net, "CartPole-v1", TEST_EPISODES, TEST_SEED).mean()
-    return _row("sb3", seed, log["steps"], log["returns"], log["seconds"], seconds, steps, held_out)
+    result = train_sb3_dqn("CartPole-v1", SB3_ZOO_CARTPOLE, steps, seed=seed, eval_interval=EVAL_INTERVAL,
+                           eval_episodes=EVAL_EPISODES, eval_seed=EVAL_SEED)
+    held_out = evaluate_greedy(result.model.q_net, "CartPole-v1", TEST_EPISODES, TEST_SEED).mean()
+    return _row("sb3", seed, result.eval_steps, result.eval_returns, result.eval_seconds, result.seconds,
+                result.steps_done, held_out)
 
 
 def _run(task: tuple[str, int, int, dict]) -> dict:
