@@ -62,20 +62,19 @@ def _init_worker() -> None:
     import torch._dynamo  # noqa: F401
 
 
-def _row(algo: str, seed: int, eval_steps, eval_returns, eval_seconds, seconds: float, steps: int,
-         held_out: float, extra: dict | None = None) -> dict:
-    solved = [i for i, r in enumerate(eval_returns) if r >= THRESHOLD]
+def _row(algo: str, seed: int, result, held_out: float, extra: dict | None = None) -> dict:
+    """One run's numbers; ``result`` is a DQNResult or an SB3Result (they share these fields and methods)."""
     return dict(
         algo=algo,
         seed=seed,
-        solved_step=int(eval_steps[solved[0]]) if solved else None,
-        solved_seconds=float(eval_seconds[solved[0]]) if solved else None,
-        final_eval=float(eval_returns[-1]),
+        solved_step=result.solved_step(THRESHOLD),
+        solved_seconds=result.solved_seconds(THRESHOLD),
+        final_eval=float(result.eval_returns[-1]),
         held_out=float(held_out),
-        steps_per_second=steps / seconds,
-        seconds=seconds,
-        eval_steps=[int(s) for s in eval_steps],
-        eval_returns=[float(r) for r in eval_returns],
+        steps_per_second=result.steps_done / result.seconds,
+        seconds=result.seconds,
+        eval_steps=[int(s) for s in result.eval_steps],
+        eval_returns=[float(r) for r in result.eval_returns],
         **(extra or {}),
     )
 
@@ -92,8 +91,7 @@ def run_ours(seed: int, steps: int, overrides: dict) -> dict:
         extra["best_eval_step"] = result.best_eval_step
         extra["held_out_last"] = float(evaluate_greedy(result.last_q_net, "CartPole-v1", TEST_EPISODES,
                                                        TEST_SEED).mean())
-    return _row("ours", seed, result.eval_steps, result.eval_returns, result.eval_seconds, result.seconds,
-                result.steps_done, held_out, extra)
+    return _row("ours", seed, result, held_out, extra)
 
 
 def run_sb3(seed: int, steps: int, overrides: dict) -> dict:
@@ -104,8 +102,7 @@ def run_sb3(seed: int, steps: int, overrides: dict) -> dict:
     result = train_sb3_dqn("CartPole-v1", SB3_ZOO_CARTPOLE, steps, seed=seed, eval_interval=EVAL_INTERVAL,
                            eval_episodes=EVAL_EPISODES, eval_seed=EVAL_SEED)
     held_out = evaluate_greedy(result.model.q_net, "CartPole-v1", TEST_EPISODES, TEST_SEED).mean()
-    return _row("sb3", seed, result.eval_steps, result.eval_returns, result.eval_seconds, result.seconds,
-                result.steps_done, held_out)
+    return _row("sb3", seed, result, held_out)
 
 
 def _run(task: tuple[str, int, int, dict]) -> dict:

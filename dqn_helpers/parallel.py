@@ -27,7 +27,7 @@ import os
 import pickle
 import signal
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 import cloudpickle
@@ -62,32 +62,38 @@ def _init_worker(stop_event, step_counts) -> None:  # pragma: no cover - runs in
 
 _MAX_RUNS = 10_000  # slots in the shared step counter, so at most this many runs per call
 
+class _Pool(NamedTuple):
+    executor: ProcessPoolExecutor
+    n_workers: int
+    stop_event: Any  # multiprocessing Event: set to stop every run at its next report
+    step_counts: Any  # multiprocessing RawArray: environment steps done, one slot per run of the current call
+
+
 # One pool of workers per process, kept between calls: starting a worker (a fresh
 # Python importing torch) costs seconds of CPU, and a notebook trains many times.
-_pool: tuple[ProcessPoolExecutor, int, Any, Any] | None = None
+_pool: _Pool | None = None
 
 
-def _worker_pool(n_workers: int) -> tuple[ProcessPoolExecutor, Any, Any]:
+def _worker_pool(n_workers: int) -> _Pool:
     """The kept pool of ``n_workers`` spawned workers (made anew if the size differs or a worker died)."""
     global _pool
-    if _pool is not None and (_pool[1] != n_workers or getattr(_pool[0], "_broken", False)):
-        _pool[0].shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    if _pool is not None and (_pool.n_workers != n_workers or getattr(_pool.executor, "_broken", False)):
+        shutdown_workers()
     if _pool is None:
         ctx = mp.get_context("spawn")
         stop_event, step_counts = ctx.Event(), ctx.RawArray("q", _MAX_RUNS)
         executor = ProcessPoolExecutor(  # workers start when the first runs are submitted
             max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(stop_event, step_counts)
         )
-        _pool = (executor, n_workers, stop_event, step_counts)
-    return _pool[0], _pool[2], _pool[3]
+        _pool = _Pool(executor, n_workers, stop_event, step_counts)
+    return _pool
 
 
 def shutdown_workers() -> None:
     """Stop the worker processes that :func:`train_dqn_runs` keeps between calls (they restart when needed)."""
     global _pool
     if _pool is not None:
-        _pool[0].shutdown(wait=True, cancel_futures=True)
+        _pool.executor.shutdown(wait=True, cancel_futures=True)
         _pool = None
 
 
@@ -177,7 +183,7 @@ def train_dqn_runs(
 
     if len(configs) > _MAX_RUNS:
         raise ValueError(f"at most {_MAX_RUNS:,} runs per call, got {len(configs):,}")
-    pool, stop_event, step_counts = _worker_pool(n_workers)
+    pool, _, stop_event, step_counts = _worker_pool(n_workers)
     stop_event.clear()
     for i in range(len(configs)):
         step_counts[i] = 0

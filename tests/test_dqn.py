@@ -360,9 +360,9 @@ def test_the_worker_processes_are_kept_for_the_next_call():
 
     config = DQNConfig(**{**TINY, "total_steps": 200, "eval_interval": 0})
     first = train_dqn_seeds(config, seeds=[0, 1], n_workers=2, progress=False)
-    pids = set(parallel._pool[0]._processes)
+    pids = set(parallel._pool.executor._processes)
     second = train_dqn_seeds(config, seeds=[0, 1], n_workers=2, progress=False)
-    assert set(parallel._pool[0]._processes) == pids and len(pids) == 2
+    assert set(parallel._pool.executor._processes) == pids and len(pids) == 2
     for a, b in zip(first, second):  # a worker's earlier run leaves nothing behind
         np.testing.assert_array_equal(a.losses, b.losses)
     parallel.shutdown_workers()
