@@ -4,12 +4,14 @@ Each module is one idea a notebook teaches or uses:
 
 - :mod:`~dqn_helpers.seeding`: ``seed_everything``
 - :mod:`~dqn_helpers.envs`: ``make_env``
-- :mod:`~dqn_helpers.evaluation`: ``evaluate``
+- :mod:`~dqn_helpers.evaluation`: ``evaluate``, ``evaluate_greedy``, ``q_net_policy``
 - :mod:`~dqn_helpers.plotting`: ``plot_learning_curves``, ``moving_average``
 - :mod:`~dqn_helpers.replay_buffer`: ``ReplayBuffer``, ``ReplayBatch``
 - :mod:`~dqn_helpers.networks`: ``QNetwork``
 - :mod:`~dqn_helpers.schedules`: ``linear_schedule``
-- :mod:`~dqn_helpers.dqn`: ``DQNConfig``, ``DQNHooks``, ``train_dqn``, ``DQNResult``, ``save_agent``, ``load_agent``
+- :mod:`~dqn_helpers.config`: ``DQNConfig``, ``DQNHooks`` (every setting of a run, the pieces one may swap)
+- :mod:`~dqn_helpers.dqn`: ``train_dqn``, ``DQNResult``, ``dqn_update``, ``make_target_network``, ``polyak_update``
+- :mod:`~dqn_helpers.agents`: ``save_agent``, ``load_agent``
 - :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` and ``train_dqn_runs`` (several runs in parallel processes)
 - :mod:`~dqn_helpers.diagnostics`: ``start_state_values`` (Q at the start state vs the return obtained)
 - :mod:`~dqn_helpers.baselines`: ``train_sb3_dqn``, ``zoo_settings`` (Stable-Baselines3's DQN, RL Zoo settings)
@@ -21,21 +23,12 @@ Each module is one idea a notebook teaches or uses:
 
 from . import checks
 from .baselines import RL_ZOO_DQN, SB3Result, train_sb3_dqn, zoo_settings
-from .dqn import (
-    DQNConfig,
-    DQNHooks,
-    DQNResult,
-    evaluate_greedy,
-    greedy_policy,
-    load_agent,
-    make_target_network,
-    polyak_update,
-    save_agent,
-    train_dqn,
-)
+from .agents import load_agent, save_agent
+from .config import DQNConfig, DQNHooks
+from .dqn import DQNResult, dqn_update, make_target_network, polyak_update, train_dqn
 from .diagnostics import StartStateValues, start_state_values
 from .envs import make_env
-from .evaluation import evaluate
+from .evaluation import evaluate, evaluate_greedy, q_net_policy
 from .networks import QNetwork
 from .parallel import train_dqn_runs, train_dqn_seeds
 from .plotting import moving_average, plot_diagnostics, plot_grid_path, plot_grid_policy, plot_learning_curves
@@ -62,8 +55,9 @@ __all__ = [
     "QNetwork",
     "ReplayBatch",
     "ReplayBuffer",
+    "dqn_update",
     "evaluate_greedy",
-    "greedy_policy",
+    "q_net_policy",
     "linear_schedule",
     "load_agent",
     "make_target_network",

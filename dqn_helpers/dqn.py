@@ -11,231 +11,45 @@ train) for a function of its own, e.g. to show what a bug does.
     config = DQNConfig(env_id="CartPole-v1", seed=0)
     result = train_dqn(config)            # progress bar; Ctrl-C keeps what was learned
     result.solved_step()                  # first evaluation averaging >= 475, or None
-    save_agent("cartpole.pt", result.q_net, config)
 
 Layering: this module sits on top of the data structures
 (:mod:`~dqn_helpers.replay_buffer`, :mod:`~dqn_helpers.networks`,
-:mod:`~dqn_helpers.schedules`) and of :mod:`~dqn_helpers.envs` and
-:mod:`~dqn_helpers.seeding`.
+:mod:`~dqn_helpers.schedules`), of :mod:`~dqn_helpers.config` (the settings),
+:mod:`~dqn_helpers.evaluation`, :mod:`~dqn_helpers.envs` and
+:mod:`~dqn_helpers.seeding`.  Saving and loading agents: :mod:`~dqn_helpers.agents`.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
-import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from .envs import make_env
+from .config import DQNConfig, DQNHooks
+from .envs import check_dqn_spaces, make_env
+from .evaluation import _GreedyEvaluator, q_net_policy
 from .networks import NumpyGreedy, QNetwork
+from .progress import progress_bar
 from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
-from .seeding import check_seed, seed_everything
+from .seeding import seed_everything
 
 __all__ = [
-    "DQNConfig",
+    "DQNConfig",  # defined in config.py, re-exported here: the loop's settings
     "DQNHooks",
     "DQNResult",
     "dqn_update",
-    "evaluate_greedy",
-    "greedy_policy",
-    "load_agent",
     "make_target_network",
     "polyak_update",
-    "save_agent",
     "train_dqn",
 ]
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-@dataclass
-class DQNConfig:
-    """Every setting of one DQN run.  The defaults are tuned for CartPole-v1
-    (see ``benchmarks/README.md`` for how and what they reach)."""
-
-    env_id: str = "CartPole-v1"
-    """Gymnasium id; the environment needs a Box observation space and a Discrete action space."""
-    env_kwargs: dict = field(default_factory=dict)
-    """Extra keyword arguments for ``gymnasium.make`` (training and evaluation environments alike)."""
-    total_steps: int = 50_000
-    """How many environment steps to train for (the budget)."""
-    learning_rate: float = 2.3e-3
-    """Adam's step size at the start of training."""
-    lr_final_fraction: float = 0.05
-    """The learning rate falls linearly to ``learning_rate * lr_final_fraction`` (1.0: constant)."""
-    lr_decay_steps: int | None = 30_000
-    """Environment steps the learning-rate decay takes; it then stays at its final value (None: ``total_steps``)."""
-    buffer_size: int = 50_000
-    """How many transitions the replay buffer keeps (the oldest is evicted first)."""
-    batch_size: int = 128
-    """How many transitions one gradient step learns from."""
-    gamma: float = 0.98
-    """Discount factor in [0, 1]: how much a reward one step later is worth."""
-    learning_starts: int = 1_000
-    """Environment steps of pure collection before the first gradient step."""
-    train_frequency: int = 64
-    """Environment steps between two rounds of gradient steps."""
-    gradient_steps: int = 16
-    """Gradient steps per round (so ``gradient_steps / train_frequency`` updates per environment step)."""
-    target_update_interval: int = 64
-    """Every this many environment steps the target network moves towards the online one (see ``tau``)."""
-    tau: float = 1.0
-    """Target update ``target <- tau * online + (1 - tau) * target``; 1.0 is a hard copy, < 1 a Polyak average."""
-    epsilon_start: float = 1.0
-    """Exploration rate (probability of a uniformly random action) at step 0."""
-    epsilon_end: float = 0.04
-    """Exploration rate after ``exploration_steps`` steps, kept until the end."""
-    exploration_steps: int = 8_000
-    """Environment steps over which epsilon falls linearly from ``epsilon_start`` to ``epsilon_end``."""
-    hidden_sizes: tuple[int, ...] = (128, 128)
-    """Widths of the Q-network's hidden layers."""
-    dueling: bool = False
-    """Use a dueling head (value + advantage streams) in the Q-network."""
-    loss: str = "huber"
-    """``"huber"`` (smooth L1: linear for TD errors beyond 1) or ``"mse"`` (squared error)."""
-    max_grad_norm: float | None = 10.0
-    """Clip the gradient's global norm to this before each step (``None``: no clipping)."""
-    double_dqn: bool = True
-    """Double DQN targets: the online network picks the next action, the target network values it."""
-    use_replay: bool = True
-    """False: learn online from the latest transition only (a batch of one; ``buffer_size`` and ``batch_size`` unused)."""
-    use_target_network: bool = True
-    """False: bootstrap from the network being trained itself (no frozen copy)."""
-    eval_interval: int = 2_000
-    """Evaluate the greedy policy every this many environment steps (0: never)."""
-    eval_episodes: int = 10
-    """Episodes per evaluation."""
-    eval_seed: int = 10_000
-    """Evaluation episode ``i`` resets with ``eval_seed + i``; keep these apart from ``seed``."""
-    keep_best: bool = True
-    """Return the network of the best evaluation (the latest among equals) as ``q_net`` instead of the last one."""
-    log_diagnostics: bool = False
-    """Also log, per gradient step, the mean Q(s, a), the mean |TD error| and the gradient norm before clipping."""
-    seed: int = 0
-    """Seeds the network's initial weights, exploration, replay sampling and the training environment."""
-    device: str = "cpu"
-    """Where the networks live: ``"cpu"`` (fastest for these small networks) or ``"cuda"``."""
-
-    def __post_init__(self) -> None:
-        def positive_int(name: str, minimum: int = 1) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-            if value < minimum:
-                raise ValueError(f"{name} must be at least {minimum}, got {value}")
-
-        def number_in(name: str, low: float, high: float, low_open: bool = False) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ValueError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-            if not (low < value if low_open else low <= value) or not value <= high or math.isnan(value):
-                bracket = "(" if low_open else "["
-                raise ValueError(f"{name} must be in {bracket}{low}, {high}], got {value}")
-
-        if not isinstance(self.env_id, str):
-            raise ValueError(f"env_id must be a Gymnasium id such as 'CartPole-v1', got {self.env_id!r}")
-        if not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a dict, got {type(self.env_kwargs).__name__}")
-        for name in ("total_steps", "buffer_size", "batch_size", "train_frequency", "gradient_steps",
-                     "target_update_interval", "eval_episodes"):
-            positive_int(name)
-        for name in ("learning_starts", "exploration_steps", "eval_interval", "eval_seed", "seed"):
-            positive_int(name, minimum=0)
-        number_in("learning_rate", 0.0, math.inf, low_open=True)
-        number_in("lr_final_fraction", 0.0, 1.0)
-        number_in("gamma", 0.0, 1.0)
-        number_in("tau", 0.0, 1.0, low_open=True)
-        number_in("epsilon_start", 0.0, 1.0)
-        number_in("epsilon_end", 0.0, 1.0)
-        if self.lr_decay_steps is not None:
-            positive_int("lr_decay_steps")
-        if self.max_grad_norm is not None:
-            number_in("max_grad_norm", 0.0, math.inf, low_open=True)
-        if self.loss not in ("huber", "mse"):
-            raise ValueError(f"loss must be 'huber' or 'mse', got {self.loss!r}")
-        try:
-            self.hidden_sizes = tuple(int(h) for h in self.hidden_sizes)
-        except (TypeError, ValueError):
-            raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {self.hidden_sizes!r}") from None
-        if any(h < 1 for h in self.hidden_sizes):
-            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes}")
-        if self.use_replay and self.batch_size > self.buffer_size:
-            raise ValueError(
-                f"batch_size={self.batch_size} is larger than buffer_size={self.buffer_size}: "
-                "the buffer could never fill one batch"
-            )
-        if self.learning_starts > self.total_steps:
-            raise ValueError(
-                f"learning_starts={self.learning_starts} is beyond total_steps={self.total_steps}: "
-                "training would end before the first gradient step"
-            )
-        if self.eval_seed <= self.seed < self.eval_seed + self.eval_episodes:
-            raise ValueError(
-                f"seed={self.seed} is one of the evaluation seeds eval_seed..eval_seed+eval_episodes-1 "
-                f"({self.eval_seed}..{self.eval_seed + self.eval_episodes - 1}); keep training and evaluation seeds apart"
-            )
-        if not isinstance(self.device, str):
-            self.device = str(self.device)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a plain dict (what ``save_agent`` stores)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "DQNConfig":
-        """Rebuild a config from ``to_dict()``'s output; unknown keys raise ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown DQNConfig fields: {unknown}")
-        return cls(**values)
-
-
-# --------------------------------------------------------------------------- hooks
-
-
-@dataclass
-class DQNHooks:
-    """Optional replacements for pieces of :func:`train_dqn`'s loop; ``None`` keeps the loop's own.
-
-    Each field is a function the loop calls instead of its built-in step, so a
-    notebook can plug in a piece written in its own cells (a buggy one, to see
-    what it does, or a learner's own) and keep everything else identical.
-    Unset hooks cost nothing.  :func:`~dqn_helpers.train_dqn_seeds` sends hooks
-    to its worker processes by value (with ``cloudpickle``), so functions
-    defined in a notebook cell work there too.
-    """
-
-    make_buffer: Callable[[int, tuple[int, ...], int], Any] | None = None
-    """``make_buffer(capacity, obs_shape, seed) -> buffer`` with ``.add(obs, action, reward, next_obs, terminated)``, ``len()`` and ``.sample(batch_size)`` returning a :class:`~dqn_helpers.ReplayBatch`-like object."""
-    stored_done: Callable[[bool, bool], bool] | None = None
-    """``stored_done(terminated, truncated) -> bool``: what the buffer stores as ``terminated`` (default: ``terminated``)."""
-    td_target: Callable[[ReplayBatch, nn.Module, nn.Module, float], torch.Tensor] | None = None
-    """``td_target(batch, q_net, target_net, gamma) -> (B,) float Tensor``, called under ``torch.no_grad()`` (replaces the config's DQN / Double DQN target)."""
-    loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None
-    """``loss(q_values (B, n_actions), actions (B,) int64, td_target (B,)) -> scalar Tensor`` (replaces ``config.loss``)."""
-    epsilon: Callable[[int, int], float] | None = None
-    """``epsilon(step, episode) -> float`` in [0, 1]: exploration rate before environment step ``step`` (0-based) of training episode ``episode`` (1-based)."""
-    should_train: Callable[[int, bool], bool] | None = None
-    """``should_train(step, episode_ended) -> bool``: run a round of ``gradient_steps`` updates after environment step ``step`` (1-based)? Default: every ``train_frequency`` steps.  Never before ``learning_starts`` or a full batch."""
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value is not None and not callable(value):
-                raise TypeError(f"DQNHooks.{f.name} must be a function or None, got {type(value).__name__} {value!r}")
 
 
 # --------------------------------------------------------------------------- result
@@ -326,17 +140,6 @@ def polyak_update(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
         torch._foreach_lerp_(targets, onlines, tau)
 
 
-def greedy_policy(q_net: nn.Module, device: str | torch.device = "cpu") -> Callable[[np.ndarray], int]:
-    """``policy(obs) -> int``: the action with the highest Q-value, for :func:`dqn_helpers.evaluate`."""
-
-    def policy(obs: np.ndarray) -> int:
-        with torch.inference_mode():
-            obs_t = torch.as_tensor(np.asarray(obs, dtype=np.float32).reshape(-1), device=device)
-            return int(q_net(obs_t).argmax())
-
-    return policy
-
-
 def dqn_update(
     q_net: nn.Module,
     target_net: nn.Module,
@@ -404,80 +207,6 @@ def dqn_update(
     return loss_t.item()
 
 
-def _check_spaces(env: gym.Env, env_id: str) -> tuple[tuple[int, ...], int, int]:
-    """(obs_shape, n_actions, first action) of a Box-observation, Discrete-action env, else ValueError."""
-    obs_space, action_space = env.observation_space, env.action_space
-    if not isinstance(obs_space, gym.spaces.Box):
-        raise ValueError(
-            f"DQN here needs a Box (vector) observation space, but {env_id} has {obs_space}; "
-            "for a Discrete one, wrap the environment to one-hot encode the observation"
-        )
-    if not isinstance(action_space, gym.spaces.Discrete):
-        raise ValueError(
-            f"DQN needs a Discrete action space (one Q-value per action), but {env_id} has {action_space}"
-        )
-    return tuple(obs_space.shape), int(action_space.n), int(action_space.start)
-
-
-class _GreedyEvaluator:
-    """Runs ``n_episodes`` greedy episodes side by side, one forward pass per step for all of them."""
-
-    def __init__(self, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None) -> None:
-        self.envs = [make_env(env_id, **(env_kwargs or {})) for _ in range(n_episodes)]
-        _, _, self.action_start = _check_spaces(self.envs[0], env_id)
-        self.seed = seed
-
-    def __call__(self, q_net: nn.Module) -> np.ndarray:
-        n = len(self.envs)
-        on_cpu = all(p.device.type == "cpu" for p in q_net.parameters())
-        numpy_greedy = NumpyGreedy(q_net) if on_cpu and isinstance(q_net, QNetwork) else None
-        device = next(q_net.parameters()).device
-        obs = np.stack([env.reset(seed=self.seed + i)[0].reshape(-1) for i, env in enumerate(self.envs)])
-        obs = obs.astype(np.float32)
-        returns = np.zeros(n, dtype=np.float64)
-        active = np.arange(n)
-        while active.size:
-            if numpy_greedy is not None:
-                actions = numpy_greedy.q_values(obs[active]).argmax(axis=1)
-            else:
-                with torch.inference_mode():
-                    actions = q_net(torch.as_tensor(obs[active], device=device)).argmax(dim=1).cpu().numpy()
-            still = []
-            for i, action in zip(active, actions):
-                next_obs, reward, terminated, truncated, _ = self.envs[i].step(int(action) + self.action_start)
-                returns[i] += float(reward)
-                obs[i] = next_obs.reshape(-1)
-                if not (terminated or truncated):
-                    still.append(i)
-            active = np.asarray(still, dtype=np.int64)
-        return returns
-
-    def close(self) -> None:
-        for env in self.envs:
-            env.close()
-
-
-def evaluate_greedy(
-    q_net: nn.Module, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None
-) -> np.ndarray:
-    """The returns ``(n_episodes,)`` of the greedy policy of ``q_net``; episode ``i`` resets with ``seed + i``.
-
-    ``q_net`` maps observations ``(B, obs_dim)`` to Q-values ``(B, n_actions)``
-    (a :class:`QNetwork`, or any such ``nn.Module``).
-
-    Gives the same returns as ``evaluate(greedy_policy(q_net), env_id, n_episodes, seed)``,
-    faster: the episodes run side by side and share one forward pass per step.
-    """
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
-        raise ValueError(f"n_episodes must be a positive int, got {n_episodes!r}")
-    seed = check_seed(seed)
-    evaluator = _GreedyEvaluator(env_id, int(n_episodes), seed, env_kwargs)
-    try:
-        return evaluator(q_net)
-    finally:
-        evaluator.close()
-
-
 # --------------------------------------------------------------------------- the loop
 
 _NO_HOOKS = DQNHooks()
@@ -522,7 +251,7 @@ def train_dqn(
     started = time.perf_counter()
     rng = seed_everything(config.seed)
     env = make_env(config.env_id, **config.env_kwargs)
-    obs_shape, n_actions, action_start = _check_spaces(env, config.env_id)
+    obs_shape, n_actions, action_start = check_dqn_spaces(env, config.env_id)
     obs_dim = int(np.prod(obs_shape))
     flatten = len(obs_shape) != 1
     device = torch.device(config.device)
@@ -531,7 +260,7 @@ def train_dqn(
     target_net = make_target_network(q_net) if config.use_target_network else q_net
     # fused=True: one kernel for all parameters instead of a Python loop over them (faster on CPU too).
     optimizer = torch.optim.Adam(q_net.parameters(), lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
-    greedy = NumpyGreedy(q_net) if device.type == "cpu" else greedy_policy(q_net, device)
+    greedy = NumpyGreedy(q_net) if device.type == "cpu" else q_net_policy(q_net, device)
     capacity, batch_size = (config.buffer_size, config.batch_size) if config.use_replay else (1, 1)
     buffer_seed = int(rng.integers(2**31))
     if hooks.make_buffer is None:
@@ -562,7 +291,7 @@ def train_dqn(
         if config.keep_best and returns.mean() >= best["mean"]:
             best.update(mean=returns.mean(), step=step, state=copy.deepcopy(q_net.state_dict()))
 
-    bar = tqdm(total=config.total_steps, disable=not progress, desc="DQN", unit="step", mininterval=0.5)
+    bar = progress_bar(total=config.total_steps, disable=not progress, desc="DQN", unit="step", mininterval=0.5)
     steps_done, interrupted = 0, False
     episode_return = 0.0
     exploration = config.epsilon_start, config.epsilon_end, config.exploration_steps
@@ -664,35 +393,3 @@ def train_dqn(
     )
 
 
-# --------------------------------------------------------------------------- saving
-
-
-def save_agent(path: str | Path, q_net: QNetwork, config: DQNConfig) -> None:
-    """Save ``q_net``'s weights and ``config`` (as a plain dict) to ``path`` with ``torch.save``."""
-    if not isinstance(q_net, QNetwork):
-        raise TypeError(f"q_net must be a QNetwork, got {type(q_net).__name__}")
-    if not isinstance(config, DQNConfig):
-        raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
-    payload = {
-        "format": "dqn_helpers.agent/1",
-        "obs_dim": q_net.obs_dim,
-        "n_actions": q_net.n_actions,
-        "hidden_sizes": list(q_net.hidden_sizes),
-        "dueling": q_net.dueling,
-        "state_dict": {k: v.detach().cpu() for k, v in q_net.state_dict().items()},
-        "config": config.to_dict(),
-    }
-    torch.save(payload, Path(path))
-
-
-def load_agent(path: str | Path, device: str | torch.device = "cpu") -> tuple[QNetwork, DQNConfig]:
-    """Load what :func:`save_agent` wrote: ``(q_net, config)``, read with ``weights_only=True``."""
-    payload = torch.load(Path(path), map_location=device, weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != "dqn_helpers.agent/1":
-        raise ValueError(f"{path} was not written by dqn_helpers.save_agent")
-    q_net = QNetwork(payload["obs_dim"], payload["n_actions"], tuple(payload["hidden_sizes"]), payload["dueling"])
-    q_net.load_state_dict(payload["state_dict"])
-    q_net.to(device)
-    config_values = dict(payload["config"])
-    config_values["hidden_sizes"] = tuple(config_values["hidden_sizes"])
-    return q_net, DQNConfig.from_dict(config_values)

@@ -10,7 +10,7 @@ import gymnasium as gym
 
 from .seeding import check_seed
 
-__all__ = ["make_env", "registered_env_ids"]
+__all__ = ["check_dqn_spaces", "make_env", "registered_env_ids"]
 
 
 def registered_env_ids() -> list[str]:
@@ -53,3 +53,18 @@ def make_env(env_id: str, seed: int | None = None, render_mode: str | None = Non
         env.reset(seed=seed)
         env.action_space.seed(seed)
     return env
+
+
+def check_dqn_spaces(env: gym.Env, env_id: str) -> tuple[tuple[int, ...], int, int]:
+    """(obs_shape, n_actions, first action) of a Box-observation, Discrete-action env, else ValueError."""
+    obs_space, action_space = env.observation_space, env.action_space
+    if not isinstance(obs_space, gym.spaces.Box):
+        raise ValueError(
+            f"DQN here needs a Box (vector) observation space, but {env_id} has {obs_space}; "
+            "for a Discrete one, wrap the environment to one-hot encode the observation"
+        )
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise ValueError(
+            f"DQN needs a Discrete action space (one Q-value per action), but {env_id} has {action_space}"
+        )
+    return tuple(obs_space.shape), int(action_space.n), int(action_space.start)

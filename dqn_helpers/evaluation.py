@@ -1,4 +1,10 @@
-"""Evaluating a policy: run whole episodes and collect their returns."""
+"""Evaluating a policy: run whole episodes and collect their returns.
+
+- :func:`evaluate` plays any ``policy(obs) -> action``, one episode after the other.
+- :func:`q_net_policy` turns a Q-network into such a policy (the greedy action).
+- :func:`evaluate_greedy` plays a Q-network's greedy policy on several episodes side
+  by side, one forward pass per step for all of them (what training uses).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
+import torch
+from torch import nn
 
-from .envs import make_env
+from .envs import check_dqn_spaces, make_env
+from .networks import NumpyGreedy, QNetwork
 from .seeding import check_seed
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_greedy", "q_net_policy"]
 
 
 def _as_action(action: Any, space: gym.Space) -> Any:
@@ -86,3 +95,73 @@ def evaluate(
         if own_env:
             env.close()
     return returns
+
+
+def q_net_policy(q_net: nn.Module, device: str | torch.device = "cpu") -> Callable[[np.ndarray], int]:
+    """``policy(obs) -> int``: the action with the highest Q-value, for :func:`dqn_helpers.evaluate`."""
+
+    def policy(obs: np.ndarray) -> int:
+        with torch.inference_mode():
+            obs_t = torch.as_tensor(np.asarray(obs, dtype=np.float32).reshape(-1), device=device)
+            return int(q_net(obs_t).argmax())
+
+    return policy
+
+
+class _GreedyEvaluator:
+    """Runs ``n_episodes`` greedy episodes side by side, one forward pass per step for all of them."""
+
+    def __init__(self, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None) -> None:
+        self.envs = [make_env(env_id, **(env_kwargs or {})) for _ in range(n_episodes)]
+        _, _, self.action_start = check_dqn_spaces(self.envs[0], env_id)
+        self.seed = seed
+
+    def __call__(self, q_net: nn.Module) -> np.ndarray:
+        n = len(self.envs)
+        on_cpu = all(p.device.type == "cpu" for p in q_net.parameters())
+        numpy_greedy = NumpyGreedy(q_net) if on_cpu and isinstance(q_net, QNetwork) else None
+        device = next(q_net.parameters()).device
+        obs = np.stack([env.reset(seed=self.seed + i)[0].reshape(-1) for i, env in enumerate(self.envs)])
+        obs = obs.astype(np.float32)
+        returns = np.zeros(n, dtype=np.float64)
+        active = np.arange(n)
+        while active.size:
+            if numpy_greedy is not None:
+                actions = numpy_greedy.q_values(obs[active]).argmax(axis=1)
+            else:
+                with torch.inference_mode():
+                    actions = q_net(torch.as_tensor(obs[active], device=device)).argmax(dim=1).cpu().numpy()
+            still = []
+            for i, action in zip(active, actions):
+                next_obs, reward, terminated, truncated, _ = self.envs[i].step(int(action) + self.action_start)
+                returns[i] += float(reward)
+                obs[i] = next_obs.reshape(-1)
+                if not (terminated or truncated):
+                    still.append(i)
+            active = np.asarray(still, dtype=np.int64)
+        return returns
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
+def evaluate_greedy(
+    q_net: nn.Module, env_id: str, n_episodes: int, seed: int, env_kwargs: dict | None = None
+) -> np.ndarray:
+    """The returns ``(n_episodes,)`` of the greedy policy of ``q_net``; episode ``i`` resets with ``seed + i``.
+
+    ``q_net`` maps observations ``(B, obs_dim)`` to Q-values ``(B, n_actions)``
+    (a :class:`QNetwork`, or any such ``nn.Module``).
+
+    Gives the same returns as ``evaluate(q_net_policy(q_net), env_id, n_episodes, seed)``,
+    faster: the episodes run side by side and share one forward pass per step.
+    """
+    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
+        raise ValueError(f"n_episodes must be a positive int, got {n_episodes!r}")
+    seed = check_seed(seed)
+    evaluator = _GreedyEvaluator(env_id, int(n_episodes), seed, env_kwargs)
+    try:
+        return evaluator(q_net)
+    finally:
+        evaluator.close()

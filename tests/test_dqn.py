@@ -20,7 +20,7 @@ from dqn_helpers import (
     ReplayBuffer,
     evaluate,
     evaluate_greedy,
-    greedy_policy,
+    q_net_policy,
     load_agent,
     make_target_network,
     polyak_update,
@@ -167,7 +167,7 @@ def test_evaluate_greedy_gives_the_same_returns_as_evaluate_with_the_greedy_poli
     with torch.no_grad():
         q_net.head.weight.copy_(torch.tensor([[0.0] * 16, [1.0] * 16]))  # make the policy state-dependent
     side_by_side = evaluate_greedy(q_net, "CartPole-v1", n_episodes=4, seed=500)
-    one_by_one = evaluate(greedy_policy(q_net), "CartPole-v1", n_episodes=4, seed=500)
+    one_by_one = evaluate(q_net_policy(q_net), "CartPole-v1", n_episodes=4, seed=500)
     np.testing.assert_array_equal(side_by_side, one_by_one)
 
 
