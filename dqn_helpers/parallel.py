@@ -32,9 +32,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 
 import cloudpickle
 import torch
-from tqdm.auto import tqdm
 
 from .dqn import DQNConfig, DQNHooks, DQNResult, train_dqn
+from .progress import progress_bar
 from .seeding import check_seed
 
 __all__ = ["shutdown_workers", "train_dqn_runs", "train_dqn_seeds"]
@@ -190,8 +190,8 @@ def train_dqn_runs(
     counted = lambda: sum(step_counts[: len(configs)])  # noqa: E731
     total = sum(c.total_steps for c in configs)
     results: dict[int, bytes | None] = {}
-    bar = tqdm(total=total, disable=not progress, desc=desc or f"DQN x{len(configs)} runs", unit="step",
-               mininterval=0.5)
+    bar = progress_bar(total=total, disable=not progress, desc=desc or f"DQN x{len(configs)} runs", unit="step",
+                       mininterval=0.5)
     futures: dict[Future, int] = {}
     try:
         # By value: functions defined in a notebook (its __main__) do not exist in a spawned worker.
