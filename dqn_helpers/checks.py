@@ -28,14 +28,16 @@ import numbers
 import operator
 import warnings
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import torch
 from torch import nn
 
 __all__ = [
+    "check_double_dqn_target",
     "check_dqn_loss",
+    "check_episode_loop",
     "check_epsilon_greedy",
     "check_expected_sarsa_update",
     "check_linear_schedule",
@@ -89,12 +91,26 @@ def _fmt(x: Any) -> str:
     return repr(x)
 
 
-def _diagnose(got: float, candidates: list[tuple[float, str]], atol: float = 1e-5) -> str:
-    """The hint of the first classic mistake whose answer equals ``got``, else ''."""
+def _diagnose(got: Any, candidates: list[tuple[Any, str]], atol: float = 1e-5) -> str:
+    """The hints of every classic mistake whose answer equals ``got``, else ''.
+
+    When two mistakes give the same number on a case, both are named: the case
+    cannot tell them apart, so the message must not pretend it can.
+    """
+    hints = []
     for value, hint in candidates:
-        if np.allclose(got, value, atol=atol, rtol=1e-5):
-            return f"\nThat is exactly what you get if {hint}"
-    return ""
+        try:
+            same = np.shape(got) == np.shape(value) and np.allclose(got, value, atol=atol, rtol=1e-5)
+        except (TypeError, ValueError):
+            same = False
+        if same and hint not in hints:
+            hints.append(hint)
+    if not hints:
+        return ""
+    if len(hints) == 1:
+        return f"\nThat is exactly what you get if {hints[0]}"
+    return "\nThis case cannot tell apart these mistakes, each gives exactly your answer:\n" + "\n".join(
+        f"- {h}" for h in hints)
 
 
 def _ok(check: str, verified: str) -> None:
@@ -212,6 +228,20 @@ def _tabular_candidates(q: np.ndarray, s: int, a: int, r: float, s2: int, term: 
     return [(v, h) for v, h in candidates if not np.isclose(v, new(right_target), atol=1e-6)]
 
 
+def _half_done_update(s: int, a: int, r: float, alpha: float, gamma: float, mask: float,
+                      bootstrap: Callable[[np.ndarray], float]) -> tuple[float, str]:
+    """The answer of an update that changes ``q[s, a]`` before reading the bootstrap from it.
+
+    Only a transition whose next state is the current one can show this mistake:
+    ``q *= (1 - alpha)`` first, then ``q += alpha * (reward + gamma * bootstrap(q))``.
+    """
+    q_half = _Q_TABLE.copy()
+    q_half[s, a] *= 1 - alpha
+    return (q_half[s, a] + alpha * (r + gamma * bootstrap(q_half) * mask),
+            "you change q[state, action] before computing the TD target: here next_state == state, so the "
+            "bootstrap reads your half-done update. Compute td_target from the old table first, then update.")
+
+
 def check_q_learning_update(fn: Callable[..., None]) -> None:
     """Check a tabular Q-learning update.
 
@@ -231,6 +261,7 @@ def check_q_learning_update(fn: Callable[..., None]) -> None:
         (2, 0, -1.0, 1, True, 0.5, 0.9),
         (1, 0, 1.0, 1, False, 0.1, 0.5),
         (3, 2, 0.5, 2, False, 1.0, 0.99),
+        (1, 2, 1.0, 1, False, 0.5, 0.9),  # next_state == state, and `action` is its greedy action
     ]
     for s, a, r, s2, term, alpha, gamma in cases:
         q = _Q_TABLE.copy()
@@ -249,6 +280,7 @@ def check_q_learning_update(fn: Callable[..., None]) -> None:
              "you take the max over the whole table; take it over q[next_state] only."),
             (_Q_TABLE[s, a] + alpha * (r + gamma * _Q_TABLE[:, s2].max() * mask - _Q_TABLE[s, a]),
              "you take the max over the wrong axis (a column of q); take it over the row q[next_state]."),
+            _half_done_update(s, a, r, alpha, gamma, mask, lambda q: q[s2].max()),
         ] + _tabular_candidates(_Q_TABLE, s, a, r, s2, term, alpha, gamma, _Q_TABLE[s2].max(), target)
         _check_tabular_result(check, _Q_TABLE, q, returned, s, a, expected, candidates, case)
     _ok(check, f"{len(cases)} updates, with the max over the next state, gamma once, no bootstrap after "
@@ -274,6 +306,7 @@ def check_sarsa_update(fn: Callable[..., None]) -> None:
         (2, 0, -1.0, 1, 0, True, 0.5, 0.9),
         (1, 0, 1.0, 1, 2, False, 0.1, 0.5),
         (3, 2, 0.5, 2, 0, False, 1.0, 0.99),
+        (1, 2, 0.5, 1, 2, False, 0.5, 0.9),  # (next_state, next_action) == (state, action)
     ]
     for s, a, r, s2, a2, term, alpha, gamma in cases:
         q = _Q_TABLE.copy()
@@ -290,6 +323,7 @@ def check_sarsa_update(fn: Callable[..., None]) -> None:
              "you bootstrap from q[next_state, action]; use next_action, the action chosen in next_state."),
             (_Q_TABLE[s, a] + alpha * (r + gamma * _Q_TABLE[a2, s2] * mask - _Q_TABLE[s, a]),
              "you index q[next_action, next_state]: rows are states, columns actions."),
+            _half_done_update(s, a, r, alpha, gamma, mask, lambda q: q[s2, a2]),
         ] + _tabular_candidates(_Q_TABLE, s, a, r, s2, term, alpha, gamma, _Q_TABLE[s2, a2], target)
         _check_tabular_result(check, _Q_TABLE, q, returned, s, a, expected, candidates, case)
     _ok(check, f"{len(cases)} updates, bootstrapping from q[next_state, next_action], gamma once, no "
@@ -316,6 +350,7 @@ def check_expected_sarsa_update(fn: Callable[..., None]) -> None:
         (2, 0, -1.0, 1, True, 0.5, 0.9, 0.3),
         (1, 2, 0.0, 2, False, 1.0, 1.0, 0.6),
         (3, 0, 0.5, 0, False, 0.2, 0.95, 0.1),
+        (2, 2, 1.0, 2, False, 0.5, 0.9, 0.2),  # next_state == state, and `action` is its greedy action
     ]
     for s, a, r, s2, term, alpha, gamma, eps in cases:
         q = _Q_TABLE.copy()
@@ -342,6 +377,8 @@ def check_expected_sarsa_update(fn: Callable[..., None]) -> None:
              "exploration in your policy never picks the greedy action; epsilon-greedy explores uniformly "
              "over ALL actions, so each gets epsilon / n_actions and the greedy one 1 - epsilon on top."),
             (new(row[a]), "you bootstrap from q[next_state, action]; take the expectation over next actions."),
+            _half_done_update(s, a, r, alpha, gamma, mask,
+                              lambda q: (1 - eps) * q[s2].max() + eps * q[s2].mean()),
         ] + _tabular_candidates(_Q_TABLE, s, a, r, s2, term, alpha, gamma, expectation, target)
         _check_tabular_result(check, _Q_TABLE, q, returned, s, a, expected, candidates, case)
     _ok(check, f"{len(cases)} updates, bootstrapping from the epsilon-greedy expectation over next actions, "
@@ -367,7 +404,11 @@ def check_epsilon_greedy(fn: Callable[..., int]) -> None:
         fn: ``fn(q, state, epsilon, rng) -> int`` with ``q`` a float table (n_states, n_actions)
             and ``rng`` a ``np.random.Generator``: with probability ``epsilon`` a uniformly random
             action (any of the n_actions, the greedy one included), else ``argmax q[state]``
-            (with ties, any of the best actions).  All randomness must come from ``rng``.
+            (on ties, the first of the best actions, as ``np.argmax`` gives).  All randomness must come
+            from ``rng``, drawn as notebook 01 describes: first ``rng.random()`` to decide, then, only
+            when exploring, ``rng.integers(n_actions)``.  (Notebook 01 checks that its loop with your
+            function learns the very table ``dqn_helpers.tabular.q_learning`` learns, number for
+            number, so the check asks for those exact draws.)
 
     Raises:
         AssertionError: with a message naming the failing case and, when it is one, the classic mistake.
@@ -462,8 +503,34 @@ def check_epsilon_greedy(fn: Callable[..., int]) -> None:
         _fail(check, "two runs with generators made from the same seed chose different actions, so your "
                      "function draws random numbers from somewhere other than rng (np.random.* or Python's "
                      "random module?). Use rng.random() and rng.integers(...) so a seed repeats a run.")
-    _ok(check, "greedy with epsilon=0 (ties allowed), uniform over all actions with epsilon=1, "
-               f"greedy {expected:.3f} of the time with epsilon={epsilon}, randomness only from rng")
+
+    # 5. The exact draws notebook 01 needs: ties go to the first best action, and the random numbers
+    #    are rng.random(), then rng.integers(n_actions) only when exploring.
+    tie_state = 3
+    first_best = int(np.argmax(_EPS_TABLE[tie_state]))
+    rng = np.random.default_rng(5)
+    tie_actions = [act(tie_state, 0.0, rng) for _ in range(20)]
+    if any(a != first_best for a in tie_actions):
+        _fail(check, f"with q[{tie_state}] = {_fmt(_EPS_TABLE[tie_state])} (a tie) and epsilon=0 you returned actions "
+                     f"{sorted(set(tie_actions))}. Breaking a tie at random is a fair epsilon-greedy, but notebook 01 "
+                     "checks that your learner learns exactly the table of dqn_helpers.tabular.q_learning, which "
+                     f"takes the first best action on a tie, as int(np.argmax(q[state])) does ({first_best} here).")
+    rng_yours, rng_ref = np.random.default_rng(6), np.random.default_rng(6)
+    states = [0, 1, 2, 3] * 25
+    for k, state in enumerate(states):
+        explore = rng_ref.random() < 0.3
+        want = int(rng_ref.integers(n_actions)) if explore else int(np.argmax(_EPS_TABLE[state]))
+        got_action = act(state, 0.3, rng_yours)
+        if got_action != want:
+            _fail(check, f"your choices are epsilon-greedy on average, but not drawn the way notebook 01 needs: "
+                         f"with a generator made from seed 6, epsilon=0.3 and states {states[:k + 1][-4:]} ..., "
+                         f"call {k + 1} returned {got_action} where rng.random() < epsilon, then "
+                         f"rng.integers({n_actions}) only when exploring, gives {want}. Draw exactly those numbers, in "
+                         "that order (no extra draws, no rng.choice over a list of actions, no draw when greedy), so "
+                         "that your learner matches dqn_helpers.tabular.q_learning number for number.")
+    _ok(check, "greedy with epsilon=0 (first best action on a tie), uniform over all actions with epsilon=1, "
+               f"greedy {expected:.3f} of the time with epsilon={epsilon}, randomness only from rng, drawn as "
+               "notebook 01 describes")
 
 
 # ----------------------------------------------------------------------------
@@ -559,6 +626,13 @@ def check_td_target(fn: Callable[..., torch.Tensor]) -> None:
                 (r + gamma**2 * best * (1 - term), "gamma is applied twice (gamma**2)."),
                 (r + best * (1 - term), "gamma is missing: rewards + gamma * ..."),
                 (r + gamma * nq.mean(dim=1) * (1 - term), "you average next_q_values over actions; take the max."),
+                (r + gamma * nq.max() * (1 - term),
+                 "you take one max over the whole batch (next_q_values.max() with no dim), a single number that "
+                 "broadcasts to every row; take one max per next state, next_q_values.max(dim=1).values."),
+                (r + gamma * nq.argmax(dim=1).float() * (1 - term),
+                 "you use argmax, the index of the best action, instead of max, its value."),
+                (r + gamma * nq.max(dim=0).values.max() * (1 - term),
+                 "you take the max over the batch (dim=0) and then over that; take it over actions, dim=1, per row."),
                 (r + gamma * nq[:, 0] * (1 - term), "you take the first column instead of the max over actions."),
                 (gamma * best * (1 - term), "the reward is missing."),
                 (r + gamma * best * term, "the mask is reversed: multiply by (1 - terminated), not terminated."),
@@ -644,6 +718,14 @@ def check_dqn_loss(fn: Callable[..., torch.Tensor]) -> None:
                      f"you sum over the batch ({name} error); take the mean, so the step size does not grow "
                      "with the batch size."),
                 ]
+            wrong_rows = q_values.detach()[actions, 0] if int(actions.max()) < len(a_list) else None
+            if wrong_rows is not None:
+                for name, fn_loss in (("squared", lambda x: x**2),
+                                      ("Huber", lambda x: torch.where(x.abs() < 1, 0.5 * x**2, x.abs() - 0.5))):
+                    candidates.append((float(fn_loss(wrong_rows - target).mean()),
+                                       f"you gather along dim 0 ({name} error): q_values.gather(0, ...) picks rows by "
+                                       "action number. Gather along the action axis: q_values.gather(1, "
+                                       "actions.unsqueeze(1)).squeeze(1)."))
             candidates.append((float(((q_values.detach()[:, actions] - target) ** 2).mean()),
                                "q_values[:, actions] picks a (B, B) block, not one value per row; use "
                                "q_values.gather(1, actions.unsqueeze(1)).squeeze(1) or "
@@ -652,7 +734,11 @@ def check_dqn_loss(fn: Callable[..., torch.Tensor]) -> None:
             _fail(check, f"with {shown}, Q(s, a) of the actions taken is {_fmt(chosen)}; the mean squared error "
                          f"is {float(accepted['mse']):.4f} and the Huber loss {float(accepted['huber']):.4f}, "
                          f"but your loss is {got:.4f}.{why}")
-        loss.backward()
+        try:
+            loss.backward()
+        except Exception as err:  # the learner's graph may not allow it
+            raise AssertionError(f"{check}: with {shown}, loss.backward() on your loss raised {type(err).__name__}: "
+                                 f"{err}. Build the loss from q_values with torch operations only.") from err
         grad = q_values.grad
         if grad is None:
             _fail(check, "after loss.backward(), q_values has no gradient: keep the loss connected to q_values.")
@@ -673,6 +759,11 @@ def _transition(i: int, obs_shape: tuple[int, ...]) -> tuple[np.ndarray, int, fl
     obs = np.full(obs_shape, float(i + 1), dtype=np.float32)
     next_obs = obs + 0.5
     return obs, i % 2, 10.0 * (i + 1), next_obs, i % 3 == 2
+
+
+# After each add() the check overwrites the arrays it handed over, as a loop that reuses
+# its observation arrays would: a buffer that keeps references instead of copies shows it.
+_SCRIBBLE = -7.0
 
 
 def _sample(check: str, buf: Any, batch_size: int) -> Any:
@@ -706,6 +797,13 @@ def _batch_ids(check: str, batch: Any, batch_size: int, obs_shape: tuple[int, ..
         if value.dtype != dtype:
             why = " (gather() needs int64 indices)" if name == "actions" else ""
             _fail(check, f"batch.{name} has dtype {value.dtype}; expected {dtype}{why}.")
+    if torch.any(batch.obs == _SCRIBBLE) or torch.any(batch.next_obs == _SCRIBBLE):
+        _fail(check, "a sampled observation changed after add() returned: the check overwrote the arrays it had "
+                     "passed to add(), and your buffer shows the new contents. It keeps references to the caller's "
+                     "arrays; store copies (np.array(obs), or write into preallocated arrays: self.obs[i] = obs).")
+    if not (torch.isfinite(batch.obs).all() and torch.isfinite(batch.next_obs).all()):
+        _fail(check, "sample() returned NaN or infinite observations, which were never added: memory from np.empty "
+                     "that was never written? Draw indices only from the filled part, range(len(self)).")
     obs = batch.obs.reshape(batch_size, -1)[:, 0]
     if torch.any(obs == 0):
         _fail(check, "sample() returned an all-zero observation that was never added: draw indices only from the "
@@ -750,6 +848,8 @@ def check_replay_buffer(cls: type) -> None:
         obs, action, reward, next_obs, terminated = _transition(i, shape)
         _call(check, buffer.add, (obs, action, reward, next_obs, terminated),
               f"buffer.add(obs, action={action}, reward={reward}, next_obs, terminated={terminated})")
+        obs.fill(_SCRIBBLE)  # the caller reuses its arrays
+        next_obs.fill(_SCRIBBLE)
 
     def length(buffer: Any) -> int:
         try:
@@ -770,8 +870,19 @@ def check_replay_buffer(cls: type) -> None:
         _fail(check, f"after 3 adds, 20 samples of 2 drew only transitions {sorted(seen)}; every stored transition "
                      "should be drawn now and then.")
 
-    for i in range(3, 5):
-        add(buf, i, obs_shape)
+    add(buf, 3, obs_shape)  # exactly full: nothing may be evicted yet
+    if length(buf) != capacity:
+        early = (" Do you evict one transition too early (when the buffer becomes full, instead of when it is "
+                 "full and one more comes)?") if length(buf) == capacity - 1 else ""
+        _fail(check, f"after {capacity} adds to a buffer of capacity {capacity}, len(buffer) must be {capacity}; yours "
+                     f"says {length(buf)}.{early}")
+    seen = {i for _ in range(30) for i in _batch_ids(check, _sample(check, buf, 4), 4, obs_shape, 4)}
+    if seen != {0, 1, 2, 3}:
+        _fail(check, f"after exactly {capacity} adds to a buffer of capacity {capacity} all four transitions must be "
+                     f"kept; 30 samples of 4 drew only transitions {[i + 1 for i in sorted(seen)]}. Do you evict "
+                     "one transition too early (when the buffer becomes full instead of when it is full and one more "
+                     "comes)?")
+    add(buf, 4, obs_shape)
     if length(buf) != capacity:
         _fail(check, f"after 5 adds to a buffer of capacity {capacity}, len(buffer) must stay {capacity}; yours says "
                      f"{length(buf)}. A full buffer overwrites its oldest transition instead of growing.")
@@ -843,6 +954,9 @@ def check_target_network(fn: Callable[[nn.Module], nn.Module], q_net: nn.Module 
         torch.manual_seed(0)
         if q_net is None:
             q_net = _example_net()
+            with torch.no_grad():  # weights no freshly made network has, whatever its seed
+                for p in q_net.parameters():
+                    p.add_(0.5 * torch.rand_like(p))
         x = torch.randn(5, _input_size(q_net))
     snapshot = copy.deepcopy(q_net.state_dict())
     target = _call(check, fn, (q_net,), "q_net")
@@ -868,7 +982,9 @@ def check_target_network(fn: Callable[[nn.Module], nn.Module], q_net: nn.Module 
     trainable = [n for n, p in target.named_parameters() if p.requires_grad]
     if trainable:
         _fail(check, f"the target's parameters {trainable} still require gradients; freeze them with "
-                     "target_net.requires_grad_(False), so no optimizer step or backward pass touches them.")
+                     "target_net.requires_grad_(False), so no optimizer step or backward pass touches them. "
+                     "(target_net.eval() does not freeze anything, p.detach() returns a new tensor and leaves p "
+                     "as it was, and copying under torch.no_grad() still copies requires_grad=True.)")
     with torch.no_grad():
         try:
             same = torch.allclose(target(x), q_net(x))
@@ -979,6 +1095,10 @@ def check_linear_schedule(fn: Callable[..., float]) -> None:
              "you keep going past `duration`: clamp the fraction, min(t / duration, 1), so the value stays at `end`."),
             (run(lambda s0, s1, d, t: s0 + min(t / (d - 1), 1.0) * (s1 - s0)),
              "you divide by duration - 1: the value should reach `end` exactly at t = duration."),
+            (run(lambda s0, s1, d, t: s0 + min((t + 1) / d, 1.0) * (s1 - s0)),
+             "you use t + 1: at t = 0 the value must still be `start` (and reach `end` at t = duration)."),
+            (run(lambda s0, s1, d, t: s0 + min(t / (d + 1), 1.0) * (s1 - s0)),
+             "you divide by duration + 1: the value should reach `end` exactly at t = duration."),
             (run(lambda s0, s1, d, t: s1 + min(t / d, 1.0) * (s0 - s1)), "start and end are swapped."),
             (run(lambda s0, s1, d, t: s0 + min(t // d, 1) * (s1 - s0)),
              "t // duration is integer division: use t / duration."),
@@ -995,3 +1115,873 @@ def check_linear_schedule(fn: Callable[..., float]) -> None:
         _fail(check, f"with start={start}, end={end}, duration={duration}, t={t} the value should be "
                      f"{expected_all[k]:.4g}, yours is {got_all[k]:.4g}.{why}")
     _ok(check, f"{len(cases)} cases, decreasing and increasing, exact at t = 0 and t = duration, constant after")
+
+
+# ----------------------------------------------------------------------------
+# The agent-environment loop (notebook 00)
+# ----------------------------------------------------------------------------
+
+
+class _StepAfterEnd(Exception):
+    """Raised by the check's scripted environment when ``step`` is called after an episode ended."""
+
+
+class _ScriptedSpace:
+    """A ``Discrete(2)``-like action space that notes whether it was sampled."""
+
+    n = 2
+
+    def __init__(self) -> None:
+        self.sampled = 0
+
+    def sample(self) -> int:
+        self.sampled += 1
+        return 0
+
+    def seed(self, seed: int | None = None) -> list[int]:
+        return [0 if seed is None else seed]
+
+    def contains(self, x: Any) -> bool:
+        return x in (0, 1)
+
+
+class _ScriptedEnv:
+    """An environment whose one episode is written in advance; it records every call.
+
+    The observation at step t is ``[seed, label[t]]`` (float32); some labels repeat, so
+    that a next observation can equal the current one, as in a real environment.
+    """
+
+    def __init__(self, labels: list[float], rewards: list[float], ending: str) -> None:
+        self.labels, self.rewards, self.ending = labels, rewards, ending
+        self.action_space = _ScriptedSpace()
+        self.resets: list[Any] = []
+        self.actions: list[Any] = []
+        self.t = -1  # no reset yet
+        self.seed_value = 0.0
+
+    def _obs(self) -> np.ndarray:
+        return np.array([self.seed_value, self.labels[self.t]], dtype=np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        self.resets.append(seed)
+        self.seed_value = float(-1 if seed is None else seed)
+        self.t = 0
+        return self._obs(), {}
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        n = len(self.rewards)
+        if self.t < 0:
+            raise _StepAfterEnd("step() before reset()")
+        if self.t >= n:
+            raise _StepAfterEnd(f"the episode had already ended with terminated={self.ending == 'terminated'}, "
+                                f"truncated={self.ending == 'truncated'}")
+        if len(self.actions) > 100:
+            raise _StepAfterEnd("more than 100 steps in one call")
+        self.actions.append(action)
+        reward = self.rewards[self.t]
+        self.t += 1
+        done = self.t == n
+        return self._obs(), reward, done and self.ending == "terminated", done and self.ending == "truncated", {}
+
+    def close(self) -> None:
+        pass
+
+
+def check_episode_loop(fn: Callable[..., float]) -> None:
+    """Check a function that plays one whole episode and returns its return.
+
+    Args:
+        fn: ``fn(env, policy, seed) -> float``: ``env.reset(seed=seed)``, then
+            ``env.step(policy(obs))`` with the current observation until ``terminated or truncated``;
+            returns the sum of the rewards of every step (the last one included).
+
+    Raises:
+        AssertionError: with a message naming the failing episode and, when it is one, the classic mistake.
+    """
+    check = "check_episode_loop"
+    _require_callable(check, fn)
+    cases = [
+        # seed, labels of the observations (one more than steps), rewards, how the episode ends
+        (3, [0.0, 1.0, 1.0, 2.0, 3.0, 4.0], [1.0, 0.5, 2.0, -1.0, 3.0], "terminated"),
+        (11, [5.0, 6.0, 7.0, 7.0, 8.0], [2.0, 2.0, -0.5, 1.25], "truncated"),
+        (0, [9.0, 10.0, 11.0, 12.0], [0.25, 1.0, 0.5], "terminated"),
+    ]
+    for seed, labels, rewards, ending in cases:
+        env = _ScriptedEnv(labels, rewards, ending)
+        seen: list[np.ndarray] = []
+        given: list[int] = []
+
+        def policy(obs: Any) -> int:
+            seen.append(np.array(obs, dtype=np.float32, copy=True))
+            action = int(np.asarray(obs).ravel()[-1]) % 2
+            given.append(action)
+            return action
+
+        n = len(rewards)
+        shown = (f"an episode of {n} steps (seed={seed}) with rewards {rewards}, ending with "
+                 f"{ending}=True on step {n}")
+        try:
+            got = fn(env, policy, seed)
+        except NotImplementedError:
+            raise
+        except _StepAfterEnd as err:
+            if "before reset" in str(err):
+                _fail(check, f"in {shown}, you called env.step() before env.reset(seed=seed); an episode starts "
+                             "with a reset.")
+            if "more than 100" in str(err):
+                _fail(check, f"in {shown}, your loop kept stepping (over 100 steps): stop when terminated or "
+                             "truncated is True.")
+            only = "truncated" if ending == "terminated" else "terminated"
+            _fail(check, f"in {shown}, your loop called env.step() again after the episode ended ({err}). Stop as "
+                         f"soon as `terminated or truncated` is True; a loop that stops only on {only} (or on "
+                         "`terminated and truncated`) runs past this ending.")
+        except Exception as err:  # the learner's code may raise anything
+            raise AssertionError(f"{check}: calling your function on {shown} raised {type(err).__name__}: {err}\n"
+                                 "Hint: obs, info = env.reset(seed=seed), and obs, reward, terminated, truncated, "
+                                 "info = env.step(action): five values.") from err
+        if not env.resets:
+            _fail(check, f"in {shown}, your function never called env.reset(seed=seed).")
+        if env.resets[0] != seed or any(r is not None and r != seed for r in env.resets):
+            zero = " (seed=0 is a seed too: test `seed is None`, not `if seed:`)" if seed == 0 else ""
+            _fail(check, f"in {shown}, you called env.reset with seed={env.resets[0]!r}; pass the seed you were "
+                         f"given, env.reset(seed=seed), so the episode can be repeated{zero}.")
+        if len(env.resets) > 1:
+            _fail(check, f"in {shown}, you called env.reset {len(env.resets)} times; reset once, at the start of "
+                         "the episode (a reset in the middle starts a new episode).")
+        if len(env.actions) < n:
+            _fail(check, f"in {shown}, your loop stopped after {len(env.actions)} steps, before the episode ended: "
+                         "keep stepping until terminated or truncated is True.")
+        if not seen:
+            extra = " (you sampled env.action_space instead)" if env.action_space.sampled else ""
+            _fail(check, f"in {shown}, your function never called policy(obs){extra}: the agent is the policy "
+                         "you were given, action = policy(obs).")
+        expected_obs = [np.array([seed, label], dtype=np.float32) for label in labels[:n]]
+        if len(seen) != n or not all(np.array_equal(a, b) for a, b in zip(seen, expected_obs)):
+            if len(seen) == n and all(np.array_equal(a, expected_obs[0]) for a in seen):
+                _fail(check, f"in {shown}, policy was given the first observation at every step: after each step "
+                             "move on, obs = next_obs.")
+            k = next((i for i, (a, b) in enumerate(zip(seen, expected_obs)) if not np.array_equal(a, b)),
+                     min(len(seen), n))
+            _fail(check, f"in {shown}, the policy should be called once per step with the current observation; "
+                         f"it was called {len(seen)} times, and at step {k + 1} it got "
+                         f"{_fmt(seen[k]) if k < len(seen) else 'nothing'} instead of {_fmt(expected_obs[k])} "
+                         "(the observation the last reset or step returned).")
+        if [a if isinstance(a, (int, np.integer)) else a for a in env.actions] != given:
+            _fail(check, f"in {shown}, the actions you passed to env.step were {env.actions}, but policy(obs) "
+                         f"returned {given}: step with the policy's action.")
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (numbers.Real, np.number)):
+            tup = " Return only the sum of the rewards." if isinstance(got, tuple) else ""
+            _fail(check, f"in {shown}, you returned {got!r} ({type(got).__name__}); return the episode's return, "
+                         f"the sum of its rewards, a float.{tup}")
+        total = float(sum(rewards))
+        if not np.isclose(float(got), total, atol=1e-9):
+            candidates = [
+                (float(n), "you count the steps; sum the rewards (on CartPole both give the same number, here "
+                           "they do not)."),
+                (float(rewards[-1]), "you return the last reward only; add every step's reward, "
+                                     "episode_return += reward."),
+                (float(sum(rewards[:-1])), "the last step's reward is missing: add the reward before you "
+                                           "check whether the episode ended."),
+                (float(sum(rewards[1:])), "the first step's reward is missing."),
+            ]
+            _fail(check, f"in {shown}, the return is {total:g}, yours is {float(got):g}."
+                  + _diagnose(float(got), candidates, atol=1e-9))
+    _ok(check, f"{len(cases)} episodes (ending terminated and truncated, seed 0 included): reset once with the "
+               "seed, the policy called on the current observation, stopped at the end, every reward summed")
+
+
+# ----------------------------------------------------------------------------
+# Double DQN (notebook 07)
+# ----------------------------------------------------------------------------
+
+
+class _Batch(NamedTuple):
+    """The fields of a replay batch the target needs (like ``dqn_helpers.ReplayBatch``)."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    rewards: torch.Tensor
+    next_obs: torch.Tensor
+    terminated: torch.Tensor
+
+
+def _double_case() -> tuple[nn.Module, nn.Module, _Batch]:
+    """Two small networks that disagree about the best next action in most rows, and a batch."""
+    with torch.random.fork_rng():
+        torch.manual_seed(7)
+        q_net, target_net = _example_net(3, 3), _example_net(3, 3)
+        next_obs = torch.randn(6, 3)
+        obs = torch.randn(6, 3)
+    obs[2] = next_obs[2]  # one transition whose next state is the current one
+    target_net.requires_grad_(False)
+    batch = _Batch(obs=obs, actions=torch.tensor([0, 2, 1, 1, 0, 2]),
+                   rewards=torch.tensor([1.0, 0.5, -1.0, 2.0, 0.0, 1.5]),
+                   next_obs=next_obs, terminated=torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0, 0.0]))
+    return q_net, target_net, batch
+
+
+def check_double_dqn_target(fn: Callable[..., torch.Tensor]) -> None:
+    """Check a Double DQN TD target, written as a ``DQNHooks.td_target``.
+
+    Args:
+        fn: ``fn(batch, q_net, target_net, gamma) -> Tensor (B,)`` with ``batch.rewards`` (B,),
+            ``batch.next_obs`` (B, obs_dim) and ``batch.terminated`` (B,) float32 tensors:
+            ``rewards + gamma * (1 - terminated) * target_net(next_obs)[i, argmax_a q_net(next_obs)[i, a]]``,
+            the online network choosing the next action and the target network valuing it, with no
+            gradient (a constant for the loss).
+
+    Raises:
+        AssertionError: with a message naming what is wrong and, when it is one, the classic mistake.
+    """
+    check = "check_double_dqn_target"
+    _require_callable(check, fn)
+    hint = ("q_net(batch.next_obs).argmax(dim=1, keepdim=True) is (B, 1); target_net(batch.next_obs).gather(1, "
+            "that).squeeze(1) is (B,).")
+    for gamma in (0.9, 0.5):
+        q_net, target_net, batch = _double_case()
+        kept = [t.clone() for t in batch]
+        online_before = copy.deepcopy(q_net.state_dict())
+        target_before = copy.deepcopy(target_net.state_dict())
+        shown = f"a batch of {len(batch.rewards)} transitions, gamma={gamma}"
+        got = _call(check, fn, (batch, q_net, target_net, gamma), shown, hint)
+        for name, before, after in zip(_Batch._fields, kept, batch):
+            if not torch.equal(before, after):
+                _fail(check, f"your function changed batch.{name} in place; compute new tensors instead.")
+        for net, before, name in ((q_net, online_before, "q_net"), (target_net, target_before, "target_net")):
+            if any(not torch.equal(v, before[k]) for k, v in net.state_dict().items()):
+                _fail(check, f"your function changed {name}'s weights; computing a target only reads the networks.")
+        if not isinstance(got, torch.Tensor):
+            _fail(check, f"with {shown}, you returned {type(got).__name__}; return a torch tensor of shape (B,).")
+        batch_size = len(batch.rewards)
+        if tuple(got.shape) != (batch_size,):
+            why = ""
+            if tuple(got.shape) == (batch_size, 1):
+                why = " You kept gather's column: .squeeze(1) it."
+            elif tuple(got.shape) == (batch_size, batch_size):
+                why = " A (B, 1) column added to (B,) rewards broadcasts to (B, B): .squeeze(1) the gathered values."
+            _fail(check, f"with {shown}, the target must have shape ({batch_size},), yours has {tuple(got.shape)}.{why}")
+        if got.requires_grad:
+            _fail(check, f"with {shown}, your target is connected to the networks' gradients (requires_grad=True): "
+                         "the target is a constant for the loss. Compute it under torch.no_grad() (or .detach() "
+                         "it), or loss.backward() would also push q_net through its own target.")
+        if got.dtype != torch.float32:
+            _fail(check, f"the target should be float32, yours is {got.dtype}.")
+        with torch.no_grad():
+            online_next, target_next = q_net(batch.next_obs), target_net(batch.next_obs)
+            online_now = q_net(batch.obs)
+        r, term = batch.rewards, batch.terminated
+        mask = 1 - term
+        pick = online_next.argmax(dim=1)
+        rows = torch.arange(batch_size)
+        expected = r + gamma * mask * target_next[rows, pick]
+        if torch.allclose(got, expected, atol=1e-5):
+            continue
+        candidates = [
+            (r + gamma * mask * target_next.max(dim=1).values,
+             "you take the target network's own max: that is plain DQN's target. Double DQN lets the online "
+             "network choose, argmax_a q_net(next_obs), and the target network value that choice."),
+            (r + gamma * mask * online_next.max(dim=1).values,
+             "you choose and value with the online network (q_net's max): the target network must value the action."),
+            (r + gamma * mask * online_next[rows, target_next.argmax(dim=1)],
+             "the roles are swapped: the target network chooses and the online network values. The online "
+             "network q_net chooses, the target network values."),
+            (r + gamma * target_next[rows, pick],
+             "you bootstrap through terminal transitions: multiply by (1 - terminated)."),
+            (r + gamma * term * target_next[rows, pick], "the mask is reversed: (1 - terminated), not terminated."),
+            ((r + gamma * target_next[rows, pick]) * mask,
+             "you mask the reward too: a terminal transition's target is its reward, r + gamma * (1 - terminated) * ..."),
+            (r + gamma * mask * target_next[rows, online_now.argmax(dim=1)],
+             "the online network chooses at batch.obs; it must choose at batch.next_obs, the state the target "
+             "looks ahead from."),
+            (r + mask * target_next[rows, pick], "gamma is missing."),
+            (r + gamma * mask * target_next[rows, online_next.argmin(dim=1)], "you use argmin: choose the best, argmax."),
+        ]
+        why = _diagnose(got.detach().numpy(), [(v.numpy(), h) for v, h in candidates])
+        _fail(check, f"with {shown} the targets should be {_fmt(expected)}, yours are {_fmt(got)}.{why}")
+    _ok(check, "shape (B,), the online network chooses at next_obs and the target network values, (1 - terminated) "
+               "mask, no gradient, batch and networks untouched")
+
+
+# ----------------------------------------------------------------------------
+# The whole DQN loop (notebook 05): check_dqn_loop goes below this line.
+# (Written by the owner of notebook 05 and dqn.py; keep this section for it.)
+# ----------------------------------------------------------------------------
+# ============================================================================
+# check_dqn_loop (notebook 05): a learner's whole DQN loop against train_dqn.
+# Unlike the checks above, this one needs the package itself (the environment,
+# the network, the buffer and train_dqn as the reference): it imports them
+# when called, so importing this module still needs only numpy and torch.
+# ============================================================================
+
+import contextlib  # noqa: E402  (this section's own imports, kept with it)
+import random  # noqa: E402
+
+__all__.append("check_dqn_loop")
+
+
+def _loop_check_config() -> Any:
+    """A short CartPole run where every piece of the loop shows: a time limit of 30 steps (many
+    truncations), clipping that bites (max_grad_norm=1), learning_starts a multiple of train_frequency,
+    a learning rate that is not Adam's default, and a seed whose rng makes an off-by-one epsilon visible."""
+    from .config import DQNConfig
+
+    return DQNConfig(
+        env_id="CartPole-v1", env_kwargs={"max_episode_steps": 30}, total_steps=1_200, learning_rate=2e-3,
+        lr_final_fraction=1.0, buffer_size=1_000, batch_size=32, gamma=0.9, learning_starts=200,
+        train_frequency=4, gradient_steps=2, target_update_interval=40, tau=1.0, epsilon_start=1.0,
+        epsilon_end=0.05, exploration_steps=400, hidden_sizes=(32, 32), loss="huber", max_grad_norm=1.0,
+        double_dqn=False, use_replay=True, use_target_network=True, eval_interval=0, keep_best=False, seed=1,
+    )
+
+
+class _LoopStop(BaseException):
+    """Raised inside the learner's loop by the check's pieces to stop it (a BaseException, so that a
+    learner's ``except Exception`` cannot swallow it)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _flat_parameters(net: nn.Module) -> np.ndarray:
+    return torch.cat([p.detach().reshape(-1) for p in net.parameters()]).numpy().copy()
+
+
+class _LoopRecord:
+    """Everything one run of a loop did, in order; a window ``w`` is the time after the ``w``-th env.step."""
+
+    def __init__(self) -> None:
+        self.n_steps = 0
+        self.draws: dict[int, list[tuple[str, Any]]] = {}  # window -> [(method, result)]
+        self.actions: list[int] = []  # step t -> actions[t - 1]
+        self.acting: list[tuple[np.ndarray, int]] = []  # NumPy Q-values and torch's argmax where it acted
+        self.flags: list[tuple[bool, bool]] = []  # (terminated, truncated) of each step
+        self.resets: list[tuple[int, Any]] = []  # (window, seed)
+        self.adds: list[tuple[int, Any, Any, Any, Any, Any]] = []  # (window, obs, action, reward, next_obs, terminated)
+        self.samples: list[tuple[int, Any, np.ndarray | None]] = []  # (window, batch_size, q_net's weights)
+        self.losses: list[float] = []
+        self.episode_returns: list[float] = []
+        self.sample_limit: int | None = None
+
+
+class _RecordingBuffer:
+    """A :class:`~dqn_helpers.ReplayBuffer` that notes every ``add`` and ``sample`` (and the weights at each sample)."""
+
+    def __new__(cls, capacity: int, obs_shape: tuple[int, ...], seed: int, record: _LoopRecord,
+                q_net: nn.Module | None, reference: bool) -> Any:
+        from .replay_buffer import ReplayBuffer
+
+        class Recording(ReplayBuffer):
+            def add(self, obs, action, reward, next_obs, terminated):  # noqa: ANN001, ANN202
+                window = len(record.adds) + 1 if reference else record.n_steps
+                record.adds.append((window, np.array(obs, dtype=np.float32, copy=True), action, reward,
+                                    np.array(next_obs, dtype=np.float32, copy=True), terminated))
+                return super().add(obs, action, reward, next_obs, terminated)
+
+            def sample(self, batch_size):  # noqa: ANN001, ANN202
+                window = len(record.adds) if reference else record.n_steps
+                record.samples.append((window, batch_size, None if q_net is None else _flat_parameters(q_net)))
+                if record.sample_limit is not None and len(record.samples) > record.sample_limit:
+                    raise _LoopStop()
+                return super().sample(batch_size)
+
+        return Recording(capacity, obs_shape, seed=seed)
+
+
+class _RecordingRng:
+    """The run's NumPy ``Generator``, noting each draw and the window it was made in."""
+
+    def __init__(self, rng: np.random.Generator, record: _LoopRecord) -> None:
+        self._rng, self._record = rng, record
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._rng, name)
+        if not callable(attribute):
+            return attribute
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            value = attribute(*args, **kwargs)
+            self._record.draws.setdefault(self._record.n_steps, []).append((name, value))
+            return value
+
+        return draw
+
+
+class _RecordingEnv:
+    """The run's environment: notes resets, actions and what the network would have done there."""
+
+    def __init__(self, env: Any, record: _LoopRecord, q_net: nn.Module, total_steps: int) -> None:
+        from .networks import NumpyGreedy
+
+        self.env, self.record, self.q_net, self.total_steps = env, record, q_net, total_steps
+        self.greedy = NumpyGreedy(q_net)
+        self.action_space, self.observation_space = env.action_space, env.observation_space
+        self._obs, self._done = None, True
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        self.record.resets.append((self.record.n_steps, seed))
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._obs, self._done = obs, False
+        return obs, info
+
+    def step(self, action: Any) -> tuple:
+        t = self.record.n_steps + 1
+        if self._done:
+            if self._obs is None:
+                raise _LoopStop(f"your loop called env.step before env.reset: start with obs, _ = "
+                                f"env.reset(seed=config.seed).")
+            raise _LoopStop(f"at environment step {t} your loop called env.step although the episode had ended "
+                            f"at step {t - 1} (terminated={self.record.flags[-1][0]}, "
+                            f"truncated={self.record.flags[-1][1]}): reset when terminated or truncated.")
+        if t > self.total_steps:
+            raise _LoopStop(f"your loop took more than config.total_steps = {self.total_steps} environment steps: "
+                            f"loop over steps 1..total_steps, for step in range(1, config.total_steps + 1).")
+        if isinstance(action, torch.Tensor) and action.numel() == 1:
+            action = action.item()
+        try:
+            if isinstance(action, (bool, np.bool_, float, np.floating)):
+                raise TypeError
+            action = operator.index(action)
+        except TypeError:
+            raise _LoopStop(f"at environment step {t} your loop called env.step({action!r}) "
+                            f"({type(action).__name__}); an action is one int, e.g. int(rng.integers(n_actions)) "
+                            f"or greedy(obs).") from None
+        q_values = self.greedy.q_values(self._obs)
+        with torch.no_grad():
+            torch_choice = int(self.q_net(torch.as_tensor(np.asarray(self._obs, dtype=np.float32))).argmax())
+        self.record.actions.append(action)
+        self.record.acting.append((q_values, torch_choice))
+        out = self.env.step(action)
+        self.record.n_steps = t
+        self.record.flags.append((bool(out[2]), bool(out[3])))
+        self._obs, self._done = out[0], bool(out[2] or out[3])
+        return out
+
+    def close(self) -> None:
+        self.env.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.env, name)
+
+
+def _loop_pieces(config: Any, record: _LoopRecord) -> tuple[Any, nn.Module, Any, _RecordingRng]:
+    """env, q_net, buffer, rng, made with the same random draws as train_dqn makes them."""
+    from .envs import make_env
+    from .networks import QNetwork
+    from .seeding import seed_everything
+
+    rng = seed_everything(config.seed)
+    env = make_env(config.env_id, **config.env_kwargs)
+    q_net = QNetwork(int(np.prod(env.observation_space.shape)), int(env.action_space.n), config.hidden_sizes)
+    buffer = _RecordingBuffer(config.buffer_size, (q_net.obs_dim,), int(rng.integers(2**31)), record, q_net, False)
+    return _RecordingEnv(env, record, q_net, config.total_steps), q_net, buffer, _RecordingRng(rng, record)
+
+
+def _record_reference(config: Any) -> _LoopRecord:
+    """train_dqn itself, with a buffer that takes notes and a TD-target hook doing the loop's own arithmetic."""
+    from .config import DQNHooks
+    from .dqn import train_dqn
+
+    record = _LoopRecord()
+    weights: list[np.ndarray] = []
+
+    def td_target(batch: Any, q_net: nn.Module, target_net: nn.Module, gamma: float) -> torch.Tensor:
+        weights.append(_flat_parameters(q_net))
+        next_value = target_net(batch.next_obs).max(dim=1).values  # (B,), as dqn_update computes it
+        return batch.rewards + gamma * (1.0 - batch.terminated) * next_value
+
+    hooks = DQNHooks(make_buffer=lambda capacity, shape, seed: _RecordingBuffer(capacity, shape, seed, record, None, True),
+                     td_target=td_target)
+    result = train_dqn(config, progress=False, hooks=hooks)
+    record.samples = [(w, b, q) for (w, b, _), q in zip(record.samples, weights)]
+    record.actions = [int(add[2]) for add in record.adds]
+    record.losses = result.losses.tolist()
+    record.episode_returns = result.episode_returns.tolist()
+    record.n_steps = result.steps_done
+    return record
+
+
+def _reference_draws(config: Any, n_steps: int) -> list[tuple[float, float, int | None]]:
+    """(rng.random(), epsilon, random action or None) of each step of train_dqn, from its generator alone."""
+    from .schedules import linear_schedule
+
+    rng = np.random.default_rng(config.seed)
+    rng.integers(2**31)  # the buffer's seed
+    draws = []
+    for t in range(1, n_steps + 1):
+        u = rng.random()
+        epsilon = linear_schedule(config.epsilon_start, config.epsilon_end, config.exploration_steps, t - 1)
+        draws.append((u, epsilon, int(rng.integers(2)) if u < epsilon else None))
+    return draws
+
+
+def _mini_dqn_loop(config: Any, env: Any, q_net: nn.Module, buffer: Any, rng: Any, mistake: str | None = None,
+                   losses: list[float] | None = None) -> tuple[list[float], list[float]]:
+    """The loop as notebook 05 writes it, with one classic ``mistake`` made on purpose (None: none).
+
+    Only used to name a learner's mistake: the one whose run reproduces the learner's run exactly."""
+    import torch.nn.functional as F
+
+    from .networks import NumpyGreedy
+    from .schedules import linear_schedule
+
+    losses = [] if losses is None else losses
+    target_net = q_net if mistake in ("target_is_q_net", "target_carries_gradients") else copy.deepcopy(q_net)
+    for param in target_net.parameters() if target_net is not q_net else ():
+        param.requires_grad_(False)
+    lr = 1e-3 if mistake == "default_learning_rate" else config.learning_rate
+    optimizer = torch.optim.Adam(q_net.parameters(), lr=lr, fused=mistake != "unfused_adam")
+    greedy = NumpyGreedy(q_net)
+
+    def copy_target() -> None:
+        if target_net is not q_net:
+            with torch.no_grad():
+                for target_param, param in zip(target_net.parameters(), q_net.parameters()):
+                    target_param.copy_(param)
+
+    def gradient_step(batch: Any) -> float:
+        with contextlib.nullcontext() if mistake == "target_carries_gradients" else torch.no_grad():
+            if mistake == "double_dqn":
+                best = q_net(batch.next_obs).argmax(dim=1, keepdim=True)
+                next_value = target_net(batch.next_obs).gather(1, best).squeeze(1)
+            else:
+                next_value = target_net(batch.next_obs).max(dim=1).values
+            mask = 1.0 if mistake == "no_terminated_mask" else 1.0 - batch.terminated
+            td_target = batch.rewards + config.gamma * mask * next_value
+        q_values = q_net(batch.obs)
+        if mistake == "max_instead_of_taken_action":
+            q_taken = q_values.max(dim=1).values
+        else:
+            q_taken = q_values.gather(1, batch.actions.unsqueeze(1)).squeeze(1)
+        loss = (F.mse_loss if mistake == "mse_loss" else F.smooth_l1_loss)(q_taken, td_target)
+        if mistake != "no_zero_grad":
+            optimizer.zero_grad()
+        loss.backward()
+        if mistake != "no_clipping":
+            nn.utils.clip_grad_norm_(q_net.parameters(), config.max_grad_norm)
+        optimizer.step()
+        return loss.item()
+
+    episode_returns, episode_return = [], 0.0
+    obs, _ = env.reset(seed=config.seed)
+    for step in range(1, config.total_steps + 1):
+        epsilon = linear_schedule(config.epsilon_start, config.epsilon_end, config.exploration_steps, step - 1)
+        action = int(rng.integers(env.action_space.n)) if rng.random() < epsilon else greedy(obs)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        if terminated or truncated:
+            episode_returns.append(episode_return)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        else:
+            obs = next_obs
+        update_target = step % config.target_update_interval == 0
+        if mistake == "target_update_before_training" and update_target:
+            copy_target()
+        if step >= config.learning_starts and step % config.train_frequency == 0:
+            for _ in range(config.gradient_steps):
+                losses.append(gradient_step(buffer.sample(config.batch_size)))
+        if mistake == "target_update_every_step" or (update_target and mistake not in (
+                "target_never_updated", "target_update_before_training")):
+            copy_target()
+    return losses, episode_returns
+
+
+_LOOP_MISTAKES = {
+    "no_terminated_mask": "your TD target bootstraps past the end of an episode: multiply the next value by "
+                          "(1 - batch.terminated), so that a fall is worth its reward alone.",
+    "target_is_q_net": "your TD target comes from q_net itself, not from the frozen target network (or your "
+                       "target_net is q_net, not a copy): compute it with target_net = make_target_network(q_net).",
+    "target_carries_gradients": "gradients flow into the TD target: it is computed from q_net outside "
+                                "torch.no_grad(), so backward() also pushes the target towards the prediction. "
+                                "Compute it from target_net, under torch.no_grad().",
+    "target_update_before_training": "your target network is updated one round too early: before the gradient "
+                                     "steps of the same environment step. Update it after them, when step % "
+                                     "target_update_interval == 0.",
+    "target_never_updated": "your target network never changes: copy q_net into it (polyak_update with tau) "
+                            "every target_update_interval environment steps.",
+    "target_update_every_step": "your target network is updated after every environment step, not every "
+                                "target_update_interval steps.",
+    "mse_loss": "you use the squared error; DQN here uses the Huber loss, F.smooth_l1_loss (config.loss).",
+    "max_instead_of_taken_action": "your prediction is max_a Q(s, a); it must be Q(s, a) of the action taken: "
+                                   "q_net(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1).",
+    "no_clipping": "the gradient is not clipped (or it is clipped after optimizer.step()): call "
+                   "nn.utils.clip_grad_norm_(q_net.parameters(), config.max_grad_norm) between backward() and step().",
+    "no_zero_grad": "gradients add up from one step to the next: call optimizer.zero_grad() before backward().",
+    "unfused_adam": "your Adam rounds differently from train_dqn's: make it with "
+                    "torch.optim.Adam(q_net.parameters(), lr=config.learning_rate, fused=True).",
+    "default_learning_rate": "your Adam uses its default learning rate 1e-3, not config.learning_rate.",
+    "double_dqn": "you use the Double DQN target (the online network picks the next action); this loop is "
+                  "Algorithm 1, whose target is max_a' Q_target(s', a').",
+}
+
+
+def _loop_result(check: str, returned: Any) -> tuple[list[float], list[float]]:
+    """The learner's ``(losses, episode_returns)`` as two lists of floats, or a message."""
+    if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+        _fail(check, f"your loop returned {type(returned).__name__} {_fmt(returned)[:80]}; return two lists: "
+                     "return losses, episode_returns.")
+    out = []
+    for name, values in zip(("losses", "episode_returns"), returned):
+        try:
+            out.append([float(v) for v in values])
+        except (TypeError, ValueError, RuntimeError):
+            _fail(check, f"your loop's {name} should be a list of numbers (loss.item(), not the loss tensor), "
+                         f"got {type(values).__name__}.")
+    return out[0], out[1]
+
+
+def _run_learner_loop(check: str, fn: Callable[..., Any], config: Any) -> _LoopRecord:
+    record = _LoopRecord()
+    env, q_net, buffer, rng = _loop_pieces(config, record)
+    try:
+        returned = fn(config, env, q_net, buffer, rng)
+    except NotImplementedError:
+        raise
+    except _LoopStop as stop:
+        _fail(check, stop.message)
+    except Exception as err:  # the learner's code may raise anything
+        _fail(check, f"your loop raised {type(err).__name__} at environment step {record.n_steps + 1}: {err}")
+    finally:
+        env.close()
+    record.losses, record.episode_returns = _loop_result(check, returned)
+    return record
+
+
+def _replay_mistake(config: Any, mistake: str, n_samples: int) -> _LoopRecord:
+    """The first ``n_samples`` gradient steps of the loop with ``mistake`` made."""
+    record = _LoopRecord()
+    record.sample_limit = n_samples
+    env, q_net, buffer, rng = _loop_pieces(config, record)
+    try:
+        _mini_dqn_loop(config, env, q_net, buffer, rng, mistake, losses=record.losses)
+    except _LoopStop:
+        pass
+    finally:
+        env.close()
+    return record
+
+
+def _name_the_mistake(config: Any, learner: _LoopRecord, k: int) -> str:
+    """The classic mistakes whose runs reproduce the learner's up to gradient step ``k`` (and a little beyond)."""
+    n = min(k + 3, len(learner.samples), len(learner.losses))
+    matches = []
+    for mistake, hint in _LOOP_MISTAKES.items():
+        replay = _replay_mistake(config, mistake, n)
+        if (len(replay.losses) >= n and len(replay.samples) >= n
+                and replay.losses[:n] == learner.losses[:n]
+                and all(np.array_equal(a[2], b[2]) for a, b in zip(replay.samples[:n], learner.samples[:n]))):
+            matches.append(hint)
+    if not matches:
+        return ("\nNone of the classic mistakes (terminated mask, target network and its updates, loss, "
+                "clipping, zero_grad, Adam's settings) reproduces it; compare your gradient step line by line "
+                "with the algorithm above.")
+    if len(matches) == 1:
+        return f"\nThat is exactly what a loop gives when {matches[0]}"
+    return "\nThese mistakes each reproduce your run exactly:\n" + "\n".join(f"- {m}" for m in matches)
+
+
+def _describe_draws(draws: list[tuple[str, Any]]) -> str:
+    return ", ".join(f"rng.{name}() -> {_fmt(value)}" for name, value in draws) or "no draw from rng"
+
+
+def _compare_acting(check: str, config: Any, learner: _LoopRecord, reference: _LoopRecord,
+                    ref_draws: list[tuple[float, float, int | None]], t: int) -> None:
+    """Step ``t``'s epsilon-greedy choice: the draws from rng, then the action."""
+    u, epsilon, random_action = ref_draws[t - 1]
+    expected = [("random", u)] + ([("integers", random_action)] if random_action is not None else [])
+    draws = learner.draws.get(t - 1, [])
+    action, ref_action = learner.actions[t - 1], reference.actions[t - 1]
+    where = f"at environment step {t}"
+    rule = (f"epsilon = linear_schedule(epsilon_start, epsilon_end, exploration_steps, step - 1) = {epsilon:.4f} "
+            f"(step - 1 = {t - 1} steps taken before this one)")
+    if [name for name, _ in draws] != [name for name, _ in expected] or (draws and draws[0][1] != u):
+        if draws and draws[0][0] == "random" and draws[0][1] == u and len(draws) <= 2:
+            if random_action is not None and len(draws) == 1:
+                _fail(check, f"{where} rng.random() gave {u:.4f} < {rule}, so the agent explores, but you took "
+                             f"the greedy action.{_epsilon_hint(config, t, u, explored=False)}")
+            if random_action is None and len(draws) == 2 and draws[1][0] == "integers":
+                _fail(check, f"{where} rng.random() gave {u:.4f} >= {rule}, so the agent acts greedily, but you "
+                             f"drew a random action.{_epsilon_hint(config, t, u, explored=True)}")
+        _fail(check, f"{where} train_dqn draws {_describe_draws(expected)}; your loop drew {_describe_draws(draws)}. "
+                     "Draw only from the rng passed to your loop, in this order: rng.random() < epsilon, then "
+                     "(to explore) rng.integers(n_actions); not np.random, random or env.action_space.sample().")
+    if action != ref_action:
+        if random_action is not None:
+            _fail(check, f"{where} you drew the random action {random_action} but stepped with {action}.")
+        q_values, torch_choice = learner.acting[t - 1]
+        order = np.sort(q_values)
+        gap = float(order[-1] - order[-2]) if order.size > 1 else float("inf")
+        if action == torch_choice and gap <= 1e-5 * max(1.0, float(np.abs(q_values).max())):
+            _fail(check, f"{where} the two best Q-values are a near tie, {_fmt(q_values)} (apart by {gap:.2g}), and "
+                         f"your torch forward pass rounded them the other way from train_dqn's NumPy one: act with "
+                         f"greedy = NumpyGreedy(q_net), greedy(obs), which computes the same argmax with NumPy.")
+        _fail(check, f"{where} the agent acts greedily, and Q(obs, .) = {_fmt(q_values)} so the greedy action is "
+                     f"{ref_action}; you took {action}. Take argmax_a Q(obs, a) of the current obs with q_net "
+                     f"(not the target network, not argmin).")
+
+
+def _epsilon_hint(config: Any, t: int, u: float, explored: bool) -> str:
+    from .schedules import linear_schedule
+
+    def eps(n: int) -> float:
+        return linear_schedule(config.epsilon_start, config.epsilon_end, config.exploration_steps, max(n, 0))
+
+    if (u < eps(t)) == explored:
+        return (" That is what epsilon = linear_schedule(..., step) gives: an off-by-one, the schedule's t counts "
+                "the steps taken before this one, step - 1.")
+    if (u < eps(t - 2)) == explored:
+        return " That is what a schedule one step behind gives (step - 2, or a step counter advanced late)."
+    if explored and u < config.epsilon_start:
+        return " Does your epsilon ever decay? It should fall linearly over exploration_steps environment steps."
+    return " Check your epsilon schedule: it counts environment steps, not episodes or gradient steps."
+
+
+def _compare_transition(check: str, learner: _LoopRecord, reference: _LoopRecord, t: int) -> None:
+    """Step ``t``'s stored transition."""
+    mine = [a for a in learner.adds if a[0] == t]
+    where = f"at environment step {t}"
+    if len(mine) != 1:
+        _fail(check, f"{where} your loop stored {len(mine)} transitions; store exactly one per step, "
+                     "buffer.add(obs, action, reward, next_obs, terminated), right after env.step.")
+    _, obs, action, reward, next_obs, terminated = mine[0]
+    _, ref_obs, ref_action, ref_reward, ref_next, ref_terminated = reference.adds[t - 1]
+    term, trunc = learner.flags[t - 1]
+    if not np.array_equal(obs, ref_obs):
+        why = ""
+        if t >= 2 and np.array_equal(obs, reference.adds[t - 2][1]):
+            why = " It is the observation of step t - 1: after storing, move on with obs = next_obs."
+        elif np.array_equal(obs, ref_next):
+            why = " It is the next observation: store the one the action was taken in."
+        _fail(check, f"{where} the stored obs {_fmt(obs)} is not the observation the action was taken in, "
+                     f"{_fmt(ref_obs)}.{why}")
+    try:
+        same_action = operator.index(action) == ref_action
+    except TypeError:
+        same_action = False
+    if not same_action:
+        _fail(check, f"{where} you stored action {action!r}, but the action taken was {ref_action}.")
+    try:
+        same_reward = float(reward) == float(ref_reward)
+        stored_terminated = float(terminated)
+    except (TypeError, ValueError, RuntimeError):
+        _fail(check, f"{where} store the reward and terminated as numbers, got {reward!r} and {terminated!r}.")
+    if not same_reward:
+        _fail(check, f"{where} you stored reward {reward!r}; env.step returned {ref_reward!r}.")
+    if not np.array_equal(next_obs, ref_next):
+        why = ""
+        if t < len(reference.adds) and np.array_equal(next_obs, reference.adds[t][1]) and (term or trunc):
+            why = (" It is the first observation of the next episode: store the real next_obs that env.step "
+                   "returned, then reset.")
+        _fail(check, f"{where} the stored next_obs {_fmt(next_obs)} is not what env.step returned, "
+                     f"{_fmt(ref_next)}.{why}")
+    if stored_terminated != float(ref_terminated):
+        if trunc and not term:
+            _fail(check, f"{where} the time limit cut the episode (truncated=True, terminated=False) and you stored "
+                         "terminated=True: that stops the bootstrap at a state that still had a future. Store "
+                         "terminated alone.")
+        _fail(check, f"{where} you stored terminated={terminated!r}, but env.step said terminated={term}.")
+
+
+def check_dqn_loop(fn: Callable[..., Any]) -> None:
+    """Check a complete DQN loop ``fn(config, env, q_net, buffer, rng) -> (losses, episode_returns)`` against train_dqn.
+
+    The check makes the pieces as ``train_dqn`` makes them (same seeds, same
+    order of random draws), runs your loop and ``train_dqn`` on a short
+    CartPole run (1,200 steps, a time limit of 30 steps so that truncations
+    happen), and compares them step by step: the random draws and the action,
+    the stored transition, when and how much the loop samples, the network's
+    weights before each gradient step, each loss, and the episode returns.  At
+    the first difference it says which step, which quantity, and, when one of
+    the classic mistakes reproduces your run exactly, which mistake.
+    """
+    check = "check_dqn_loop"
+    _require_callable(check, fn, "loop function")
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    try:
+        config = _loop_check_config()
+        reference = _record_reference(config)
+        learner = _run_learner_loop(check, fn, config)
+        _compare_loops(check, config, learner, reference)
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+    _ok(check, f"the same actions, stored transitions, mini-batches, weights, {len(reference.losses)} losses and "
+               f"{len(reference.episode_returns)} episode returns as train_dqn, bit for bit, over "
+               f"{config.total_steps:,} CartPole steps (with {sum(t for _, t in learner.flags)} time-limit cuts)")
+
+
+def _compare_loops(check: str, config: Any, learner: _LoopRecord, reference: _LoopRecord) -> None:
+    if not learner.resets or learner.resets[0] != (0, config.seed):
+        _fail(check, f"start with obs, _ = env.reset(seed=config.seed); your first reset was "
+                     f"{'env.reset(seed=%r)' % learner.resets[0][1] if learner.resets else 'missing'}.")
+    ref_draws = _reference_draws(config, reference.n_steps)
+    k = 0  # the next gradient step to compare
+    for t in range(1, reference.n_steps + 1):
+        if t > learner.n_steps:
+            _fail(check, f"your loop stopped after {learner.n_steps} environment steps; it should take "
+                         f"config.total_steps = {config.total_steps}.")
+        _compare_acting(check, config, learner, reference, ref_draws, t)
+        _compare_transition(check, learner, reference, t)
+        mine = [s for s in learner.samples if s[0] == t]
+        ref = [s for s in reference.samples if s[0] == t]
+        if len(mine) != len(ref):
+            _fail(check, _sampling_message(config, t, len(mine), len(ref)))
+        for (_, batch_size, weights), (_, ref_batch_size, ref_weights) in zip(mine, ref):
+            if batch_size != ref_batch_size:
+                _fail(check, f"at environment step {t} you sampled a batch of {batch_size!r}; sample "
+                             f"config.batch_size = {ref_batch_size}.")
+            where = f"at environment step {t}, gradient step {k + 1}"
+            if not np.array_equal(weights, ref_weights):
+                if k == 0:
+                    _fail(check, f"{where}: q_net's weights changed before the first gradient step. Train the "
+                                 "q_net passed to your loop, and only with optimizer.step().")
+                _fail(check, f"{where}: the loss of gradient step {k} was right, but the weights it left behind "
+                             f"differ from train_dqn's: the update itself differs (backward, clipping, "
+                             f"optimizer.step()).{_name_the_mistake(config, learner, k)}")
+            if k >= len(learner.losses):
+                _fail(check, f"your loop returned {len(learner.losses)} losses for {len(learner.samples)} "
+                             "sampled mini-batches: append loss.item() once per gradient step.")
+            if learner.losses[k] != reference.losses[k]:
+                _fail(check, f"{where}: your loss is {learner.losses[k]:.6g}, train_dqn's {reference.losses[k]:.6g}, "
+                             f"on the same mini-batch and the same weights: the TD target, the loss or the target "
+                             f"network differs.{_name_the_mistake(config, learner, k)}")
+            k += 1
+    if len(learner.losses) != len(reference.losses):
+        _fail(check, f"your loop returned {len(learner.losses)} losses; it took {len(reference.losses)} gradient "
+                     "steps: append loss.item() once per gradient step, nothing else.")
+    mine, ref = np.array(learner.episode_returns), np.array(reference.episode_returns)
+    if not np.array_equal(mine, ref):
+        ends = [t for t, (term, trunc) in enumerate(learner.flags, 1) if term or trunc]
+        n = min(mine.size, ref.size)
+        first = int(np.flatnonzero(mine[:n] != ref[:n])[0]) if np.any(mine[:n] != ref[:n]) else n
+        hint = ""
+        n_terminated = sum(term for term, _ in learner.flags)
+        if mine.size == n_terminated < ref.size:
+            hint = " You count an episode only when it terminated: a time-limit cut (truncated) ends one too."
+        elif first < n and mine[first] > ref[first]:
+            hint = " Reset the running return to 0 when an episode ends."
+        _fail(check, f"every step matched, but your episode_returns differ from the episodes' returns: you returned "
+                     f"{mine.size} of them, there were {len(ends)} episodes; first difference at episode "
+                     f"{first + 1}: yours {_fmt(mine[first]) if first < mine.size else 'missing'}, expected "
+                     f"{_fmt(ref[first]) if first < ref.size else 'none'}.{hint}")
+
+
+def _sampling_message(config: Any, t: int, mine: int, ref: int) -> str:
+    rule = (f"train_dqn takes config.gradient_steps = {config.gradient_steps} gradient steps, each on "
+            f"buffer.sample(config.batch_size), after every step with step >= learning_starts = "
+            f"{config.learning_starts} and step % train_frequency = {config.train_frequency} == 0 (steps counted "
+            f"from 1)")
+    if ref == 0 and t < config.learning_starts:
+        return f"at environment step {t} you sampled {mine} mini-batches, before learning_starts. {rule}."
+    if ref == 0:
+        return f"at environment step {t} you sampled {mine} mini-batches; train_dqn does not train there. {rule}."
+    if mine == 0:
+        hint = ""
+        if t == config.learning_starts:
+            hint = " Starting one round late looks like step > learning_starts where step >= learning_starts belongs."
+        return f"at environment step {t} train_dqn trains and your loop sampled nothing. {rule}.{hint}"
+    return f"at environment step {t} you sampled {mine} mini-batches, train_dqn {ref}. {rule}."
