@@ -31,7 +31,7 @@ PYTEST_ARGS := -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	@touch $(STAMP)
 
 $(XDG_RUNTIME_DIR):

@@ -17,22 +17,48 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
+def _all_dependencies() -> set[str]:
+    """The runtime dependencies and every extra: what `make` installs (`-e .[test,docs]`)."""
+    project = _pyproject()["project"]
+    deps = set(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        deps |= set(extra)
+    return deps
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[=<>!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert len(pip_lists) == 1, "environment.yml needs one pip: section"
     conda_pip = {line for line in pip_lists[0] if not line.startswith("-e")}
-    assert conda_pip == set(_pyproject()["project"]["dependencies"]), (
-        "environment.yml and pyproject.toml disagree: "
-        f"only in environment.yml {sorted(conda_pip - set(_pyproject()['project']['dependencies']))}, "
-        f"only in pyproject.toml {sorted(set(_pyproject()['project']['dependencies']) - conda_pip)}"
+    expected = _all_dependencies()
+    assert conda_pip == expected, (
+        "environment.yml and pyproject.toml (dependencies and extras) disagree: "
+        f"only in environment.yml {sorted(conda_pip - expected)}, only in pyproject.toml {sorted(expected - conda_pip)}"
     )
     assert "-e ." in pip_lists[0], "environment.yml must install dqn_helpers itself (-e .)"
 
 
 def test_every_dependency_is_pinned():
-    for dep in _pyproject()["project"]["dependencies"]:
+    for dep in _all_dependencies():
         assert "==" in dep, f"{dep} is not pinned with =="
+
+
+def test_a_plain_install_of_the_package_pulls_no_test_or_book_tool():
+    runtime = {_name(dep) for dep in _pyproject()["project"]["dependencies"]}
+    for tool in ("pytest", "pytest-xdist", "nbval", "playwright", "hypothesis", "sphinx", "myst-nb"):
+        assert tool not in runtime, f"{tool} is a runtime dependency; move it to the [test] or [docs] extra"
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {"pytest", "playwright", "hypothesis", "nbval"} <= {_name(d) for d in extras["test"]}
+    assert {"sphinx", "myst-nb", "sphinx-book-theme"} <= {_name(d) for d in extras["docs"]}
+
+
+def test_the_makefile_installs_the_test_and_docs_extras():
+    assert '-e ".[test,docs]"' in (ROOT / "Makefile").read_text()
 
 
 def _readme_table() -> list[tuple[str, str, str, str]]:
