@@ -2,6 +2,7 @@
 #   make lab        set up .venv (first time), then open JupyterLab on notebooks/
 #   make test       set up, then run the unit tests and every notebook through nbval
 #   make notebooks  re-execute every notebook in place from a fresh kernel
+#   make book       build the web book (README, notebooks, teaching guide) into build/book/html/
 #   make student    write student versions (solutions removed, outputs cleared) to student/
 #   make bench      run the CartPole DQN benchmark (with Stable-Baselines3)
 #   make clean      remove .venv and caches
@@ -26,7 +27,7 @@ export SDL_AUDIODRIVER := dummy
 PYTEST_ARGS := -n 2 --dist loadfile --nbval-lax --nbval-current-env \
                --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test notebooks student bench clean
+.PHONY: setup lab test notebooks book student bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,9 @@ test: setup
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py
 
+book: setup
+	$(BIN)/python tools/build_book.py --out build/book/html
+
 student: setup
 	$(BIN)/python tools/make_student.py --out student
 
@@ -56,4 +60,4 @@ bench: setup
 	$(BIN)/python benchmarks/cartpole_dqn.py --compare sb3
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache
+	rm -rf $(VENV) .cache .pytest_cache build/book
