@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from .evaluation import evaluate
-from .seeding import check_seed
+from .validation import check_bool, check_int, check_seed, check_str, describe
 
 __all__ = ["RL_ZOO_DQN", "SB3Result", "batch_greedy_policy", "train_sb3_dqn", "zoo_settings"]
 
@@ -75,6 +75,8 @@ def zoo_settings(env_id: str) -> tuple[dict[str, Any], int]:
     Returns a fresh copy each call (safe to modify).  Raises ``ValueError``
     for an environment this module has no Zoo entry for.
     """
+    if not isinstance(env_id, str):
+        raise TypeError(f"env_id must be a str, one of {sorted(RL_ZOO_DQN)}, got {describe(env_id)}")
     if env_id not in RL_ZOO_DQN:
         raise ValueError(f"env_id must be one of {sorted(RL_ZOO_DQN)} (the Zoo entries stored here), got {env_id!r}")
     settings = copy.deepcopy(RL_ZOO_DQN[env_id])
@@ -142,9 +144,7 @@ def batch_greedy_policy(q_net: nn.Module) -> Any:
 
 
 def _check_count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum=minimum)
 
 
 def train_sb3_dqn(
@@ -187,13 +187,12 @@ def train_sb3_dqn(
             or a ``settings`` key that is not a keyword of ``stable_baselines3.DQN``.
         ImportError: if Stable-Baselines3 is not installed.
     """
-    if not isinstance(env_id, str):
-        raise ValueError(f"env_id must be a Gymnasium id such as 'CartPole-v1', got {env_id!r}")
+    env_id = check_str(env_id, "env_id", example="CartPole-v1")
     if settings is None:
         settings, zoo_budget = zoo_settings(env_id)
         total_steps = zoo_budget if total_steps is None else total_steps
     elif not isinstance(settings, dict):
-        raise ValueError(f"settings must be a dict of stable_baselines3.DQN keyword arguments, got {type(settings).__name__}")
+        raise TypeError(f"settings must be a dict of stable_baselines3.DQN keyword arguments, got {type(settings).__name__}")
     else:
         settings = copy.deepcopy(settings)
     if total_steps is None:
@@ -208,6 +207,7 @@ def train_sb3_dqn(
             f"seed={seed} is one of the evaluation seeds {eval_seed}..{eval_seed + eval_episodes - 1}; "
             "keep training and evaluation seeds apart"
         )
+    progress = check_bool(progress, "progress")
     for reserved in ("policy", "env", "seed", "device", "verbose"):
         if reserved in settings:
             raise ValueError(f"settings must not contain {reserved!r}: train_sb3_dqn sets it itself")

@@ -6,21 +6,31 @@ its values when made, so a typo fails here and not minutes into training.
 notebook can replace with a function of its own.
 
 This module sits below the loop (:mod:`~dqn_helpers.dqn`) and imports only
-the replay buffer's batch type.
+the replay buffer's batch type and the argument checks (:mod:`~dqn_helpers.validation`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 import torch
 from torch import nn
 
 from .replay_buffer import ReplayBatch
+from .validation import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_device,
+    check_int,
+    check_int_tuple,
+    check_number,
+    check_plain_data,
+    check_str,
+    describe,
+)
 
 __all__ = ["DQNConfig", "DQNHooks"]
 
@@ -97,48 +107,30 @@ class DQNConfig:
     """Where the networks live: ``"cpu"`` (fastest for these small networks) or ``"cuda"``."""
 
     def __post_init__(self) -> None:
-        def positive_int(name: str, minimum: int = 1) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-            if value < minimum:
-                raise ValueError(f"{name} must be at least {minimum}, got {value}")
-
-        def number_in(name: str, low: float, high: float, low_open: bool = False) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ValueError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-            if not (low < value if low_open else low <= value) or not value <= high or math.isnan(value):
-                bracket = "(" if low_open else "["
-                raise ValueError(f"{name} must be in {bracket}{low}, {high}], got {value}")
-
-        if not isinstance(self.env_id, str):
-            raise ValueError(f"env_id must be a Gymnasium id such as 'CartPole-v1', got {self.env_id!r}")
+        # Every field is checked and normalized to a plain Python value (np.int64(3) -> 3,
+        # [64, 64] -> (64, 64)), so that whatever is accepted here saves and loads back.
+        self.env_id = check_str(self.env_id, "env_id", example="CartPole-v1")
         if not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a dict, got {type(self.env_kwargs).__name__}")
+            raise TypeError(f"env_kwargs must be a dict of gymnasium.make keyword arguments, got {describe(self.env_kwargs)}")
+        self.env_kwargs = check_plain_data(self.env_kwargs, "env_kwargs")
         for name in ("total_steps", "buffer_size", "batch_size", "train_frequency", "gradient_steps",
                      "target_update_interval", "eval_episodes"):
-            positive_int(name)
+            setattr(self, name, check_int(getattr(self, name), name, minimum=1))
         for name in ("learning_starts", "exploration_steps", "eval_interval", "eval_seed", "seed"):
-            positive_int(name, minimum=0)
-        number_in("learning_rate", 0.0, math.inf, low_open=True)
-        number_in("lr_final_fraction", 0.0, 1.0)
-        number_in("gamma", 0.0, 1.0)
-        number_in("tau", 0.0, 1.0, low_open=True)
-        number_in("epsilon_start", 0.0, 1.0)
-        number_in("epsilon_end", 0.0, 1.0)
+            setattr(self, name, check_int(getattr(self, name), name, minimum=0))
         if self.lr_decay_steps is not None:
-            positive_int("lr_decay_steps")
+            self.lr_decay_steps = check_int(self.lr_decay_steps, "lr_decay_steps", minimum=1)
+        self.learning_rate = check_number(self.learning_rate, "learning_rate", 0.0, low_open=True)
+        for name in ("lr_final_fraction", "gamma", "epsilon_start", "epsilon_end"):
+            setattr(self, name, check_number(getattr(self, name), name, 0.0, 1.0))
+        self.tau = check_number(self.tau, "tau", 0.0, 1.0, low_open=True)
         if self.max_grad_norm is not None:
-            number_in("max_grad_norm", 0.0, math.inf, low_open=True)
-        if self.loss not in ("huber", "mse"):
-            raise ValueError(f"loss must be 'huber' or 'mse', got {self.loss!r}")
-        try:
-            self.hidden_sizes = tuple(int(h) for h in self.hidden_sizes)
-        except (TypeError, ValueError):
-            raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {self.hidden_sizes!r}") from None
-        if any(h < 1 for h in self.hidden_sizes):
-            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes}")
+            self.max_grad_norm = check_number(self.max_grad_norm, "max_grad_norm", 0.0, low_open=True)
+        self.loss = check_choice(self.loss, "loss", ("huber", "mse"))
+        self.hidden_sizes = check_int_tuple(self.hidden_sizes, "hidden_sizes", minimum=1, example="(128, 128)")
+        for name in ("dueling", "double_dqn", "use_replay", "use_target_network", "keep_best", "log_diagnostics"):
+            setattr(self, name, check_bool(getattr(self, name), name))
+        self.device = check_device(self.device, "device")
         if self.use_replay and self.batch_size > self.buffer_size:
             raise ValueError(
                 f"batch_size={self.batch_size} is larger than buffer_size={self.buffer_size}: "
@@ -154,8 +146,6 @@ class DQNConfig:
                 f"seed={self.seed} is one of the evaluation seeds eval_seed..eval_seed+eval_episodes-1 "
                 f"({self.eval_seed}..{self.eval_seed + self.eval_episodes - 1}); keep training and evaluation seeds apart"
             )
-        if not isinstance(self.device, str):
-            self.device = str(self.device)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a plain dict (what ``save_agent`` stores)."""
@@ -164,6 +154,8 @@ class DQNConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "DQNConfig":
         """Rebuild a config from ``to_dict()``'s output; unknown keys raise ``ValueError``."""
+        if not isinstance(values, dict):
+            raise TypeError(f"values must be a dict of DQNConfig fields (from to_dict()), got {describe(values)}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -202,5 +194,4 @@ class DQNHooks:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value is not None and not callable(value):
-                raise TypeError(f"DQNHooks.{f.name} must be a function or None, got {type(value).__name__} {value!r}")
+            check_callable(value, f"DQNHooks.{f.name}", optional=True)

@@ -6,7 +6,7 @@ episode and adding up ``gamma**t * reward_t`` says how much it actually
 collects.  The difference is the *overestimation* (positive) or
 underestimation (negative) at ``s0`` that van Hasselt et al. (2016) measured.
 
-This module imports only :mod:`~dqn_helpers.envs` and :mod:`~dqn_helpers.seeding`.
+This module imports only :mod:`~dqn_helpers.envs` and :mod:`~dqn_helpers.validation`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .envs import make_env
-from .seeding import check_seed
+from .envs import check_dqn_spaces, episode_step_cap, make_env
+from .validation import check_int, check_number, check_seed, check_str, describe
 
 __all__ = ["StartStateValues", "start_state_values"]
 
@@ -52,6 +52,7 @@ def start_state_values(
     seed: int,
     gamma: float,
     env_kwargs: dict | None = None,
+    max_episode_steps: int | None = None,
 ) -> StartStateValues:
     """Play ``n_episodes`` greedy episodes; compare ``max_a Q(s0, a)`` with the discounted return.
 
@@ -63,6 +64,9 @@ def start_state_values(
         seed: the first reset seed (use evaluation seeds, not training seeds).
         gamma: the discount the network was trained with, in [0, 1].
         env_kwargs: extra keyword arguments for ``gymnasium.make``.
+        max_episode_steps: cut each episode after this many steps; ``None`` keeps the
+            environment's time limit, or cuts at ``DEFAULT_MAX_EPISODE_STEPS`` (10,000)
+            for an environment without one.
 
     Returns:
         A :class:`StartStateValues`.  At a time limit the episode's discounted return
@@ -72,13 +76,21 @@ def start_state_values(
     """
     if not isinstance(q_net, nn.Module):
         raise TypeError(f"q_net must be a torch.nn.Module, got {type(q_net).__name__}")
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
-        raise ValueError(f"n_episodes must be a positive int, got {n_episodes!r}")
+    env_id = check_str(env_id, "env_id", example="CartPole-v1")
+    n_episodes = check_int(n_episodes, "n_episodes", minimum=1)
     seed = check_seed(seed)
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating)) or not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must be a number in [0, 1], got {gamma!r}")
+    gamma = check_number(gamma, "gamma", 0.0, 1.0)
+    if env_kwargs is not None and not isinstance(env_kwargs, dict):
+        raise TypeError(f"env_kwargs must be a dict of gymnasium.make keyword arguments or None, got {describe(env_kwargs)}")
     env = make_env(env_id, **(env_kwargs or {}))
-    device = next(q_net.parameters()).device
+    try:
+        _, n_actions, _ = check_dqn_spaces(env, env_id)
+        max_steps = episode_step_cap(env, max_episode_steps)
+    except (TypeError, ValueError):
+        env.close()
+        raise
+    first = next(iter(q_net.parameters()), None)
+    device = first.device if first is not None else torch.device("cpu")
     q_start = np.zeros(int(n_episodes))
     discounted = np.zeros(int(n_episodes))
     undiscounted = np.zeros(int(n_episodes))
@@ -90,12 +102,17 @@ def start_state_values(
                 with torch.inference_mode():
                     q_values = q_net(torch.as_tensor(np.asarray(obs, np.float32).reshape(1, -1), device=device)).detach()
                 if t == 0:
+                    if q_values.shape[-1] != n_actions or q_values.numel() != n_actions:
+                        raise ValueError(
+                            f"q_net maps one observation to shape {tuple(q_values.shape)}, "
+                            f"but {env_id} needs (1, {n_actions}): one Q-value per action"
+                        )
                     q_start[i] = float(q_values.max())
                 obs, reward, terminated, truncated, _ = env.step(int(q_values.argmax()))
                 discounted[i] += gamma**t * float(reward)
                 undiscounted[i] += float(reward)
                 t += 1
-                done = terminated or truncated
+                done = terminated or truncated or (max_steps is not None and t >= max_steps)
     finally:
         env.close()
-    return StartStateValues(q_start, discounted, undiscounted, float(gamma))
+    return StartStateValues(q_start, discounted, undiscounted, gamma)

@@ -8,14 +8,29 @@ import tempfile
 
 import gymnasium as gym
 
-from .seeding import check_seed
+from .validation import check_int, check_seed, describe
 
-__all__ = ["check_dqn_spaces", "make_env", "registered_env_ids"]
+__all__ = ["DEFAULT_MAX_EPISODE_STEPS", "check_dqn_spaces", "episode_step_cap", "make_env", "registered_env_ids",
+           "time_limit"]
+
+DEFAULT_MAX_EPISODE_STEPS = 10_000
+"""Where an evaluation cuts an episode of an environment that has no time limit of its own."""
 
 
 def registered_env_ids() -> list[str]:
     """All environment ids Gymnasium knows, sorted."""
     return sorted(gym.registry.keys())
+
+
+def _render_modes(env_id: str) -> list[str] | None:
+    """The render modes the environment class declares, or ``None`` if they cannot be read without making it."""
+    entry_point = gym.spec(env_id).entry_point
+    try:
+        creator = gym.envs.registration.load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    except Exception:  # an entry point that does not import: gym.make will say so itself
+        return None
+    modes = getattr(creator, "metadata", {}).get("render_modes")
+    return list(modes) if modes is not None else None
 
 
 def make_env(env_id: str, seed: int | None = None, render_mode: str | None = None, **kwargs) -> gym.Env:
@@ -30,7 +45,9 @@ def make_env(env_id: str, seed: int | None = None, render_mode: str | None = Non
         **kwargs: passed to ``gymnasium.make`` (e.g. ``map_name="8x8"``).
 
     Raises:
-        ValueError: for an unknown ``env_id``, naming the closest known ids.
+        ValueError: for an unknown ``env_id``, naming the closest known ids, or a
+            ``render_mode`` the environment does not offer.
+        TypeError: for a keyword argument the environment does not take.
     """
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a str such as 'CartPole-v1', got {type(env_id).__name__}")
@@ -44,19 +61,52 @@ def make_env(env_id: str, seed: int | None = None, render_mode: str | None = Non
         raise ValueError(f"env_id {env_id!r} is not a registered Gymnasium environment.{hint}")
     if seed is not None:
         seed = check_seed(seed)
+    if render_mode is not None:
+        if not isinstance(render_mode, str):
+            raise TypeError(f"render_mode must be None or a str such as 'rgb_array', got {describe(render_mode)}")
+        modes = _render_modes(env_id)
+        if modes is not None and render_mode not in modes:
+            raise ValueError(f"render_mode must be None or one of {modes} for {env_id}, got {render_mode!r}")
     if render_mode is not None and not os.environ.get("XDG_RUNTIME_DIR"):
         # pygame (SDL) draws the frames and prints an error line without a
         # runtime folder; give it a private one so notebooks stay clean.
         os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="sdl-runtime-")
-    env = gym.make(env_id, render_mode=render_mode, **kwargs)
+    try:
+        env = gym.make(env_id, render_mode=render_mode, **kwargs)
+    except TypeError as err:
+        if not kwargs:
+            raise
+        raise TypeError(f"{env_id} does not take the keyword arguments {sorted(kwargs)} as given: {err}") from None
     if seed is not None:
         env.reset(seed=seed)
         env.action_space.seed(seed)
     return env
 
 
+def time_limit(env: gym.Env) -> int | None:
+    """The step limit of the ``TimeLimit`` wrapper around ``env``, or ``None``."""
+    if not isinstance(env, gym.Env):
+        raise TypeError(f"env must be a gymnasium.Env (from make_env or gym.make), got {type(env).__name__}")
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.TimeLimit):
+            return int(env._max_episode_steps)
+        env = env.env
+    return None
+
+
+def episode_step_cap(env: gym.Env, max_episode_steps: int | None) -> int | None:
+    """How many steps an evaluation episode may take: ``max_episode_steps`` if given, else
+    ``None`` when ``env`` has a time limit of its own (it ends episodes itself), else
+    :data:`DEFAULT_MAX_EPISODE_STEPS` (so that a policy that walks in circles still stops)."""
+    if max_episode_steps is not None:
+        return check_int(max_episode_steps, "max_episode_steps", minimum=1)
+    return None if time_limit(env) is not None else DEFAULT_MAX_EPISODE_STEPS
+
+
 def check_dqn_spaces(env: gym.Env, env_id: str) -> tuple[tuple[int, ...], int, int]:
     """(obs_shape, n_actions, first action) of a Box-observation, Discrete-action env, else ValueError."""
+    if not isinstance(env, gym.Env):
+        raise TypeError(f"env must be a gymnasium.Env, got {type(env).__name__}")
     obs_space, action_space = env.observation_space, env.action_space
     if not isinstance(obs_space, gym.spaces.Box):
         raise ValueError(

@@ -1,4 +1,8 @@
-"""Plots shared by the notebooks: learning curves over several seeds."""
+"""Plots shared by the notebooks: learning curves over several seeds, grid worlds, DQN diagnostics.
+
+Every function checks what it is given first (with :mod:`~dqn_helpers.validation`),
+so a wrong argument gets a message naming it rather than a matplotlib traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from .validation import check_choice, check_int, check_number, check_str, describe
 
 __all__ = [
     "CLIFF_DIRECTIONS",
@@ -19,6 +25,32 @@ __all__ = [
 ]
 
 
+def _numbers(values: object, name: str) -> np.ndarray:
+    """``values`` as a float64 array, or a TypeError (not numbers) / ValueError (ragged) naming ``name``."""
+    try:
+        raw = np.asarray(values)
+    except ValueError:
+        raise ValueError(f"{name} must be numbers in rows of equal length, got {describe(values)}") from None
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numbers (a list or an array), got {describe(values)}")
+    return raw.astype(np.float64)
+
+
+def _check_axes(ax: object, name: str = "ax", optional: bool = True) -> None:
+    if ax is None and optional:
+        return
+    if not isinstance(ax, plt.Axes):
+        none = " or None" if optional else ""
+        raise TypeError(f"{name} must be a matplotlib Axes (e.g. from plt.subplots()){none}, got {describe(ax)}")
+
+
+def _check_text(value: object, name: str, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str{' or None' if optional else ''}, got {describe(value)}")
+
+
 def moving_average(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
     """Trailing moving average along the last axis.
 
@@ -26,9 +58,10 @@ def moving_average(values: Sequence[float] | np.ndarray, window: int) -> np.ndar
     so the output has the same shape as the input (the first points average
     fewer values).
     """
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be a positive int, got {window!r}")
-    values = np.asarray(values, dtype=np.float64)
+    window = check_int(window, "window", minimum=1)
+    values = _numbers(values, "values")
+    if values.ndim == 0:
+        raise ValueError(f"values must be a sequence of numbers (at least 1-d), got the single number {values}")
     csum = np.cumsum(values, axis=-1)
     out = csum.copy()
     out[..., window:] = csum[..., window:] - csum[..., :-window]
@@ -63,25 +96,26 @@ def plot_learning_curves(
     Returns:
         The axes.  The legend names each curve and its number of seeds.
     """
-    if band not in ("std", "sem", "minmax"):
-        raise ValueError(f"band must be 'std', 'sem' or 'minmax', got {band!r}")
+    band = check_choice(band, "band", ("std", "sem", "minmax"))
+    smooth = check_int(smooth, "smooth", minimum=1)
+    _check_axes(ax)
+    _check_text(xlabel, "xlabel")
+    _check_text(ylabel, "ylabel")
+    _check_text(title, "title", optional=True)
     if not isinstance(curves, Mapping):
         curves = {"": curves}
+    if len(curves) == 0:
+        raise ValueError("curves must hold at least one curve, got an empty mapping")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for label, data in curves.items():
-        try:
-            data = np.asarray(data, dtype=np.float64)
-        except ValueError as exc:
-            raise ValueError(
-                f"curves[{label!r}] must have one row per seed, all the same length"
-            ) from exc
+        data = _numbers(data, f"curves[{label!r}] (one row per seed, all the same length)")
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2 or data.shape[1] == 0:
             raise ValueError(f"curves[{label!r}] must have shape (n_seeds, n_points), got {data.shape}")
         data = moving_average(data, smooth)
-        xs = np.arange(1, data.shape[1] + 1) if x is None else np.asarray(x)
+        xs = np.arange(1, data.shape[1] + 1) if x is None else _numbers(x, "x")
         if xs.shape != (data.shape[1],):
             raise ValueError(f"x has shape {xs.shape} but the curves have {data.shape[1]} points")
         mean = data.mean(axis=0)
@@ -111,6 +145,33 @@ CLIFF_DIRECTIONS = ((-1, 0), (0, 1), (1, 0), (0, -1))  # up, right, down, left
 
 def _text(cell: str | bytes) -> str:
     return cell.decode() if isinstance(cell, bytes) else str(cell)
+
+
+def _grid_rows(desc: object) -> list[str]:
+    """The map as one str per row (from strings, bytes, or FrozenLake's array of byte letters)."""
+    if isinstance(desc, (str, bytes)):
+        raise TypeError(f"desc must be one string per row, e.g. ['SFFF', 'FHFH'], got a single {type(desc).__name__} {desc!r}")
+    try:
+        rows = [_text(row) if isinstance(row, (str, bytes)) else "".join(_text(c) for c in row) for row in desc]
+    except TypeError:
+        raise TypeError(f"desc must be one string per row, e.g. ['SFFF', 'FHFH'], got {describe(desc)}") from None
+    if not rows or not rows[0]:
+        raise ValueError("desc must have at least one row and one column")
+    if len({len(row) for row in rows}) != 1:
+        raise ValueError(f"desc must have rows of equal length, got lengths {[len(row) for row in rows]}")
+    return rows
+
+
+def _directions(directions: object) -> list[tuple[int, int]]:
+    """One (row change, column change) pair of ints per action."""
+    if isinstance(directions, (str, bytes)) or not hasattr(directions, "__len__"):
+        raise TypeError(f"directions must be a sequence of (row change, column change) pairs, got {describe(directions)}")
+    pairs = []
+    for i, pair in enumerate(directions):
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise TypeError(f"directions[{i}] must be a (row change, column change) pair, got {describe(pair)}")
+        pairs.append((check_number(pair[0], f"directions[{i}][0]"), check_number(pair[1], f"directions[{i}][1]")))
+    return pairs
 
 
 def plot_grid_policy(
@@ -145,13 +206,28 @@ def plot_grid_policy(
     Returns:
         The axes.
     """
-    rows = [_text(row) if isinstance(row, (str, bytes)) else "".join(_text(c) for c in row) for row in desc]
+    rows = _grid_rows(desc)
     n_rows, n_cols = len(rows), len(rows[0])
-    q = np.asarray(q, dtype=np.float64)
+    q = _numbers(q, "q")
     if q.ndim != 2 or q.shape[0] != n_rows * n_cols:
         raise ValueError(f"q must have shape ({n_rows * n_cols}, n_actions) for a {n_rows}x{n_cols} map, got {q.shape}")
+    directions = _directions(directions)
     if len(directions) != q.shape[1]:
         raise ValueError(f"directions has {len(directions)} entries but q has {q.shape[1]} actions")
+    if np.isnan(q).any():
+        raise ValueError("q holds NaN: there is no greedy action to draw there")
+    if highlight is not None:
+        highlight = np.asarray(highlight)
+        if highlight.shape != (n_rows * n_cols,) or highlight.dtype != bool:
+            raise ValueError(f"highlight must be a bool array of shape ({n_rows * n_cols},), got {highlight.dtype} {highlight.shape}")
+    for name, bound in (("vmin", vmin), ("vmax", vmax)):
+        if bound is not None:
+            check_number(bound, name)
+    if vmin is not None and vmax is not None and not float(vmin) < float(vmax):
+        raise ValueError(f"vmin must be below vmax, got vmin={vmin}, vmax={vmax}")
+    _check_axes(ax)
+    _check_text(title, "title", optional=True)
+    _check_text(colorbar_label, "colorbar_label")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(3.5, 0.45 * n_cols + 1.5), max(3.0, 0.45 * n_rows + 1.0)))
     values = q.max(axis=1).reshape(n_rows, n_cols)
@@ -200,7 +276,20 @@ def plot_grid_path(
             cells, so that two paths along the same row stay apart.
         **line_kwargs: passed to ``ax.plot`` (``color``, ``lw``, ...).
     """
-    rows, cols = np.divmod(np.asarray(states, dtype=int), n_cols)
+    n_cols = check_int(n_cols, "n_cols", minimum=1)
+    _check_axes(ax, optional=False)
+    offset = check_number(offset, "offset")
+    _check_text(label, "label", optional=True)
+    if isinstance(states, (str, bytes)):
+        raise TypeError(f"states must be a sequence of state numbers, got {describe(states)}")
+    states_array = np.asarray(states)
+    if states_array.ndim != 1 or states_array.size == 0:
+        raise ValueError(f"states must be a non-empty 1-d sequence of state numbers, got shape {states_array.shape}")
+    if states_array.dtype == bool or not np.issubdtype(states_array.dtype, np.integer):
+        raise TypeError(f"states must be ints (state numbers), got dtype {states_array.dtype}")
+    if states_array.min() < 0:
+        raise ValueError(f"states must be non-negative state numbers, got {states_array.min()}")
+    rows, cols = np.divmod(states_array.astype(int), n_cols)
     ax.plot(cols, rows + offset, marker="o", markersize=3, label=label, **line_kwargs)
     return ax
 
@@ -271,10 +360,21 @@ def plot_diagnostics(
             results = {"": list(results)}
         else:
             results = {"": [results]}
-    if isinstance(keys, str) or len(keys) == 0:
-        raise ValueError(f"keys must be a non-empty sequence of diagnostic names, got {keys!r}")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
+    if isinstance(keys, str) or not isinstance(keys, (list, tuple)) or len(keys) == 0:
+        raise TypeError(f"keys must be a non-empty list or tuple of diagnostic names such as ('q_mean',), got {describe(keys)}")
+    for i, key in enumerate(keys):
+        check_str(key, f"keys[{i}]", example="q_mean")
+    n_bins = check_int(n_bins, "n_bins", minimum=1)
+    band = check_choice(band, "band", ("std", "sem", "minmax"))
+    _check_text(title, "title", optional=True)
+    if reference is not None:
+        if not isinstance(reference, Mapping):
+            raise TypeError(f"reference must be a dict {{key: (value, label)}} or None, got {describe(reference)}")
+        for key, entry in reference.items():
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise TypeError(f"reference[{key!r}] must be a (value, label) pair, got {describe(entry)}")
+            check_number(entry[0], f"reference[{key!r}][0]")
+            _check_text(entry[1], f"reference[{key!r}][1]")
     groups = {label: list(group) for label, group in results.items()}
     if any(len(group) == 0 for group in groups.values()):
         raise ValueError("every label in results needs at least one result")

@@ -6,15 +6,18 @@ in preallocated NumPy arrays used as a ring: when it is full, each new
 transition overwrites the oldest one.  ``sample(batch_size)`` draws indices
 uniformly (with replacement) and returns one torch tensor per field.
 
-This module imports nothing else from ``dqn_helpers``.
+This module imports only the argument checks (:mod:`~dqn_helpers.validation`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import torch
+
+from .validation import check_bool, check_device, check_int, check_number, check_seed, check_shape, describe
 
 __all__ = ["ReplayBatch", "ReplayBuffer"]
 
@@ -39,12 +42,8 @@ class ReplayBatch(NamedTuple):
     terminated: torch.Tensor
 
 
-def _check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
+_isfinite = math.isfinite
+_REWARD_TYPES = (float, int, np.floating, np.integer)  # what add() takes without the full check
 
 
 class ReplayBuffer:
@@ -58,6 +57,8 @@ class ReplayBuffer:
         obs_dtype: how observations are stored (``np.float32``; ``np.uint8``
             saves memory for images).  ``sample`` always returns float32.
         device: where ``sample`` puts its tensors (``"cpu"`` or ``"cuda"``).
+        n_actions: if given, ``add`` refuses actions outside ``0 .. n_actions - 1``
+            (without it, only negative actions are refused).
 
     Example:
         >>> buffer = ReplayBuffer(capacity=10_000, obs_shape=(4,), seed=0)
@@ -72,18 +73,21 @@ class ReplayBuffer:
         seed: int | None = None,
         obs_dtype: np.dtype | type = np.float32,
         device: str | torch.device = "cpu",
+        n_actions: int | None = None,
     ) -> None:
-        self.capacity = _check_positive_int(capacity, "capacity")
-        if isinstance(obs_shape, (int, np.integer)) and not isinstance(obs_shape, bool):
-            obs_shape = (int(obs_shape),)
-        try:
-            obs_shape = tuple(int(d) for d in obs_shape)
-        except TypeError:
-            raise TypeError(f"obs_shape must be a tuple of ints such as (4,), got {obs_shape!r}") from None
-        if any(d < 1 for d in obs_shape):
-            raise ValueError(f"obs_shape must contain positive sizes, got {obs_shape}")
+        self.capacity = check_int(capacity, "capacity", minimum=1)
+        obs_shape = check_shape(obs_shape, "obs_shape")
         self.obs_shape: tuple[int, ...] = obs_shape
-        self.device = torch.device(device)
+        if seed is not None and not isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
+            seed = check_seed(seed, "seed")
+        try:
+            obs_dtype = np.dtype(obs_dtype)
+        except TypeError:
+            raise TypeError(f"obs_dtype must be a NumPy dtype such as np.float32, got {describe(obs_dtype)}") from None
+        if obs_dtype.kind not in "biuf":
+            raise TypeError(f"obs_dtype must be a numeric NumPy dtype such as np.float32 or np.uint8, got {obs_dtype}")
+        self.n_actions = None if n_actions is None else check_int(n_actions, "n_actions", minimum=1)
+        self.device = torch.device(check_device(device, "device"))
         self._rng = np.random.default_rng(seed)
         self.obs = np.zeros((self.capacity, *obs_shape), dtype=obs_dtype)
         self.next_obs = np.zeros((self.capacity, *obs_shape), dtype=obs_dtype)
@@ -111,7 +115,14 @@ class ReplayBuffer:
                 time-limit cut: pass ``truncated`` episodes as ``False``).
 
         Raises:
-            ValueError: if ``obs`` or ``next_obs`` does not have shape ``obs_shape``.
+            ValueError: if ``obs`` or ``next_obs`` does not have shape ``obs_shape``, the
+                action is negative (or, with ``n_actions``, too large), or the reward is
+                NaN or infinite.
+            TypeError: for an action that is not an int, a reward that is not a number,
+                a ``terminated`` that is not a bool, or observations that are not numbers.
+
+        The checks are kept cheap (this runs once per environment step); the
+        observations' values are not checked for NaN.
         """
         obs = np.asarray(obs)
         next_obs = np.asarray(next_obs)
@@ -121,6 +132,18 @@ class ReplayBuffer:
             raise ValueError(
                 f"next_obs has shape {next_obs.shape}, but this buffer stores observations of shape {self.obs_shape}"
             )
+        if obs.dtype.kind not in "biuf" or next_obs.dtype.kind not in "biuf":
+            which = "obs" if obs.dtype.kind not in "biuf" else "next_obs"
+            raise TypeError(f"{which} must hold numbers, got an array of dtype {(obs if which == 'obs' else next_obs).dtype}")
+        if type(action) is not int:  # NumPy integers: a quick conversion; anything else: the full check
+            action = int(action) if isinstance(action, np.integer) else check_int(action, "action", minimum=0)
+        if action < 0 or (self.n_actions is not None and action >= self.n_actions):
+            top = f"{self.n_actions - 1}" if self.n_actions is not None else "n_actions - 1"
+            raise ValueError(f"action must be an action index in 0..{top}, got {action}")
+        if not (isinstance(reward, _REWARD_TYPES) and type(reward) is not bool and _isfinite(reward)):
+            reward = check_number(reward, "reward")
+        if terminated is not True and terminated is not False:
+            terminated = bool(terminated) if type(terminated) is np.bool_ else check_bool(terminated, "terminated")
         i = self._next
         self.obs[i] = obs
         self.actions[i] = action
@@ -144,7 +167,7 @@ class ReplayBuffer:
             ValueError: if ``batch_size`` is not positive or the buffer holds
                 fewer than ``batch_size`` transitions.
         """
-        batch_size = _check_positive_int(batch_size, "batch_size")
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
         if batch_size > self._size:
             raise ValueError(
                 f"batch_size={batch_size} but the buffer holds only {self._size} transitions; "

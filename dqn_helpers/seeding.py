@@ -12,16 +12,9 @@ import random
 import numpy as np
 import torch
 
+from .validation import check_seed  # kept importable from here: other modules and notebooks use it
+
 __all__ = ["seed_everything", "check_seed"]
-
-
-def check_seed(seed: object, name: str = "seed") -> int:
-    """Return ``seed`` if it is a non-negative ``int``, else raise a clear error."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be a non-negative int, got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {seed}")
-    return int(seed)
 
 
 def seed_everything(seed: int) -> np.random.Generator:

@@ -30,7 +30,8 @@ from typing import Callable, Literal, NamedTuple
 import gymnasium as gym
 import numpy as np
 
-from .seeding import check_seed
+from .envs import time_limit  # defined there (evaluation needs it too); part of this module's API as before
+from .validation import check_bool, check_callable, check_choice, check_int, check_number, check_positive_int, check_seed, describe
 
 __all__ = [
     "TabularModel",
@@ -71,24 +72,32 @@ def _check_discrete(env: gym.Env) -> tuple[int, int]:
     return int(env.observation_space.n), int(env.action_space.n)
 
 
-def _check_number(value: object, name: str, low: float, high: float, low_open: bool = False) -> float:
-    """Return ``value`` as a float if it lies in ``[low, high]`` (``(low, high]`` if ``low_open``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    inside = (low < value if low_open else low <= value) and value <= high
-    if not inside:
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {bracket}{low:g}, {high:g}], got {value:g}")
-    return value
+def _q_table(q: object, name: str = "q") -> np.ndarray:
+    """``q`` as a float64 array of shape ``(n_states, n_actions)`` with no NaN, else a clear error."""
+    try:
+        table = np.asarray(q)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{name} must have shape (n_states, n_actions), rows of equal length, got {describe(q)}") from None
+    if table.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a Q-table of numbers, shape (n_states, n_actions), got {describe(q)}")
+    table = table.astype(np.float64, copy=False)
+    if table.ndim != 2 or table.shape[0] == 0 or table.shape[1] == 0:
+        raise ValueError(f"{name} must have shape (n_states, n_actions), got {table.shape}")
+    if np.isnan(table).any():
+        raise ValueError(f"{name} holds NaN at {np.argwhere(np.isnan(table))[0].tolist()}")
+    return table
 
 
-def _check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
+def _policy_array(policy: object, n_states: int, n_actions: int) -> np.ndarray:
+    """``policy`` as an int array ``(n_states,)`` of actions in ``0..n_actions-1``, else a clear error."""
+    array = np.asarray(policy)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"policy must be an int array of shape ({n_states},) (e.g. greedy_policy(q)), got dtype {array.dtype}")
+    if array.shape != (n_states,):
+        raise ValueError(f"policy must be an int array of shape ({n_states},), got shape {array.shape}")
+    if array.min() < 0 or array.max() >= n_actions:
+        raise ValueError(f"policy holds actions outside 0..{n_actions - 1}")
+    return array
 
 
 # ---------------------------------------------------------------------------
@@ -148,15 +157,6 @@ def tabular_model(env: gym.Env) -> TabularModel:
     return TabularModel(reward=reward, transition=transition, initial=initial)
 
 
-def time_limit(env: gym.Env) -> int | None:
-    """The step limit of the ``TimeLimit`` wrapper around ``env``, or ``None``."""
-    while isinstance(env, gym.Wrapper):
-        if isinstance(env, gym.wrappers.TimeLimit):
-            return int(env._max_episode_steps)
-        env = env.env
-    return None
-
-
 # ---------------------------------------------------------------------------
 # Dynamic programming: the ground truth
 # ---------------------------------------------------------------------------
@@ -189,10 +189,11 @@ def value_iteration(
     Returns:
         ``Q*``, float64 array of shape ``(n_states, n_actions)``.
     """
-    gamma = _check_number(gamma, "gamma", 0.0, 1.0)
-    tol = _check_number(tol, "tol", 0.0, np.inf, low_open=True)
+    gamma = check_number(gamma, "gamma", 0.0, 1.0)
+    tol = check_number(tol, "tol", 0.0, np.inf, low_open=True)
     if horizon is not None:
-        horizon = _check_positive_int(horizon, "horizon")
+        horizon = check_positive_int(horizon, "horizon")
+    max_iterations = check_positive_int(max_iterations, "max_iterations")
     model = tabular_model(env)
     q = np.zeros_like(model.reward)
     for iteration in range(horizon or max_iterations):
@@ -231,16 +232,14 @@ def policy_value(
         (discounted) return from each state.  ``model.initial @ V`` is the
         expected return of a whole episode.
     """
-    gamma = _check_number(gamma, "gamma", 0.0, 1.0)
+    gamma = check_number(gamma, "gamma", 0.0, 1.0)
     if horizon is not None:
-        horizon = _check_positive_int(horizon, "horizon")
+        horizon = check_positive_int(horizon, "horizon")
+    tol = check_number(tol, "tol", 0.0, low_open=True)
+    max_iterations = check_positive_int(max_iterations, "max_iterations")
     model = env if isinstance(env, TabularModel) else tabular_model(env)
-    policy = np.asarray(policy)
     n_states, n_actions = model.reward.shape
-    if policy.shape != (n_states,) or not np.issubdtype(policy.dtype, np.integer):
-        raise ValueError(f"policy must be an int array of shape ({n_states},), got {policy.dtype} {policy.shape}")
-    if policy.min() < 0 or policy.max() >= n_actions:
-        raise ValueError(f"policy holds actions outside 0..{n_actions - 1}")
+    policy = _policy_array(policy, n_states, n_actions)
     states = np.arange(n_states)
     reward, transition = model.reward[states, policy], model.transition[states, policy]
     v = np.zeros(n_states)
@@ -264,10 +263,7 @@ def greedy_policy(q: np.ndarray) -> np.ndarray:
     Returns:
         int64 array of shape ``(n_states,)``.
     """
-    q = np.asarray(q)
-    if q.ndim != 2 or q.shape[1] == 0:
-        raise ValueError(f"q must have shape (n_states, n_actions), got {q.shape}")
-    return q.argmax(axis=1).astype(np.int64)
+    return _q_table(q).argmax(axis=1).astype(np.int64)
 
 
 def greedy_path(env: gym.Env, policy: np.ndarray, max_steps: int = 100) -> list[int]:
@@ -282,14 +278,16 @@ def greedy_path(env: gym.Env, policy: np.ndarray, max_steps: int = 100) -> list[
     Returns:
         The visited states, start first, goal (or the state after ``max_steps``) last.
     """
-    _check_discrete(env)
+    n_states, n_actions = _check_discrete(env)
+    policy = _policy_array(policy, n_states, n_actions)
+    max_steps = check_positive_int(max_steps, "max_steps")
     table = _model_table(env)
     initial = np.asarray(getattr(env.unwrapped, "initial_state_distrib", []))
     if table is None or np.count_nonzero(initial) != 1:
         raise ValueError("greedy_path needs an environment with a transition table and a single start state")
     state = int(initial.argmax())
     path = [state]
-    for _ in range(_check_positive_int(max_steps, "max_steps")):
+    for _ in range(max_steps):
         outcomes = table[state][int(policy[state])]
         if len(outcomes) != 1:
             raise ValueError(f"state {state} has {len(outcomes)} possible outcomes; greedy_path needs a deterministic env")
@@ -316,6 +314,11 @@ def epsilon_greedy(q: np.ndarray, state: int, epsilon: float, rng: np.random.Gen
     Returns:
         The action, an int; on ties the first greedy action.
     """
+    q = _q_table(q)
+    state = check_int(state, "state", minimum=0, maximum=q.shape[0] - 1)
+    epsilon = check_number(epsilon, "epsilon", 0.0, 1.0)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a NumPy Generator (np.random.default_rng(seed)), got {describe(rng)}")
     if rng.random() < epsilon:
         return int(rng.integers(q.shape[1]))
     return int(np.argmax(q[state]))
@@ -334,8 +337,9 @@ def suboptimal_states(q: np.ndarray, q_star: np.ndarray, tol: float = 1e-9) -> n
     Returns:
         bool array of shape ``(n_states,)``.
     """
-    q, q_star = np.asarray(q), np.asarray(q_star)
-    if q.shape != q_star.shape or q.ndim != 2:
+    q, q_star = _q_table(q, "q"), _q_table(q_star, "q_star")
+    tol = check_number(tol, "tol", 0.0)
+    if q.shape != q_star.shape:
         raise ValueError(f"q and q_star must have the same shape (n_states, n_actions), got {q.shape} and {q_star.shape}")
     chosen = q_star[np.arange(q.shape[0]), greedy_policy(q)]
     return chosen < q_star.max(axis=1) - tol
@@ -471,20 +475,26 @@ def td_control(
             out of its range.
     """
     n_states, n_actions = _check_discrete(env)
-    n_episodes = _check_positive_int(n_episodes, "n_episodes")
-    alpha = _check_number(alpha, "alpha", 0.0, 1.0, low_open=True)
-    gamma = _check_number(gamma, "gamma", 0.0, 1.0)
-    epsilon = _check_number(epsilon, "epsilon", 0.0, 1.0)
-    epsilon_decay = _check_number(epsilon_decay, "epsilon_decay", 0.0, 1.0, low_open=True)
-    epsilon_min = _check_number(epsilon_min, "epsilon_min", 0.0, 1.0)
+    n_episodes = check_positive_int(n_episodes, "n_episodes")
+    alpha = check_number(alpha, "alpha", 0.0, 1.0, low_open=True)
+    gamma = check_number(gamma, "gamma", 0.0, 1.0)
+    epsilon = check_number(epsilon, "epsilon", 0.0, 1.0)
+    epsilon_decay = check_number(epsilon_decay, "epsilon_decay", 0.0, 1.0, low_open=True)
+    epsilon_min = check_number(epsilon_min, "epsilon_min", 0.0, 1.0)
     seed = check_seed(seed)
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    rule = check_choice(rule, "rule", RULES)
+    use_model = check_bool(use_model, "use_model")
+    check_callable(callback, "callback", "a function callback(episode, q)", optional=True)
     if max_episode_steps is None:
         max_episode_steps = time_limit(env)
     else:
-        max_episode_steps = _check_positive_int(max_episode_steps, "max_episode_steps")
-    q_start = np.asarray(q_init, dtype=np.float64)
+        max_episode_steps = check_positive_int(max_episode_steps, "max_episode_steps")
+    try:
+        q_start = np.asarray(q_init, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"q_init must be a number or an array of shape ({n_states}, {n_actions}), got {describe(q_init)}") from None
+    if np.isnan(q_start).any():
+        raise ValueError("q_init must not hold NaN")
     if q_start.ndim and q_start.shape != (n_states, n_actions):
         raise ValueError(f"q_init must be a number or an array of shape ({n_states}, {n_actions}), got {q_start.shape}")
     # The table lives in Python lists while learning: reading one entry of a

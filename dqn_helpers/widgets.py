@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .plotting import FROZEN_LAKE_DIRECTIONS, plot_grid_policy
+from .validation import check_int, check_seed
 from .tabular import (
     greedy_policy,
     policy_value,
@@ -60,6 +61,9 @@ def q_learning_figure(
         ``success`` (final greedy success rate), ``optimum`` and ``seconds``
         (training time).
     """
+    n_episodes = check_int(n_episodes, "n_episodes", minimum=1)
+    if not hasattr(getattr(env, "unwrapped", None), "desc"):
+        raise ValueError(f"env must be a FrozenLake-v1 environment (one with a map, env.unwrapped.desc), got {env!r}")
     model = tabular_model(env)
     horizon = time_limit(env)
     q_star = value_iteration(env, 1.0)
@@ -103,6 +107,9 @@ def q_learning_explorer(env: gym.Env, *, seed: int = 0) -> widgets.VBox:
     slider changes the result) and redraws :func:`q_learning_figure` below
     the sliders.  Display the returned widget in a notebook.
     """
+    if not hasattr(getattr(env, "unwrapped", None), "desc"):
+        raise ValueError(f"env must be a FrozenLake-v1 environment (one with a map, env.unwrapped.desc), got {env!r}")
+    seed = check_seed(seed)
     style = dict(description_width="initial")
     layout = widgets.Layout(width="320px")
 

@@ -73,19 +73,23 @@ def test_the_run_restores_torch_thread_count():
     "kwargs, message",
     [
         (dict(settings=TINY, total_steps=None), "total_steps must be given"),
-        (dict(settings=TINY, total_steps=0), "total_steps must be an int >= 1"),
+        (dict(settings=TINY, total_steps=0), "total_steps must be a positive int"),
         (dict(settings=TINY, total_steps=100, eval_interval=0), "eval_interval"),
         (dict(settings=TINY, total_steps=100, eval_episodes=0), "eval_episodes"),
         (dict(settings=TINY, total_steps=100, seed=10_003), "keep training and evaluation seeds apart"),
         (dict(settings=TINY | {"learning_rat": 1e-3}, total_steps=100), "does not take: \\['learning_rat'\\]"),
         (dict(settings=TINY | {"seed": 4}, total_steps=100), "must not contain 'seed'"),
-        (dict(settings=[1, 2], total_steps=100), "settings must be a dict"),
         (dict(settings=TINY, total_steps=100, threads=0), "threads"),
     ],
 )
 def test_bad_arguments_are_named_in_the_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train_sb3_dqn("CartPole-v1", **kwargs)
+
+
+def test_settings_of_the_wrong_kind_are_a_type_error():
+    with pytest.raises(TypeError, match="settings must be a dict"):
+        train_sb3_dqn("CartPole-v1", [1, 2], total_steps=100)
 
 
 def test_batch_greedy_policy_picks_the_argmax_of_a_batch_of_one():

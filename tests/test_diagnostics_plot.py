@@ -67,7 +67,7 @@ def test_episode_i_resets_with_seed_plus_i():
     [
         (dict(q_net=lambda obs: obs), TypeError, "q_net must be a torch.nn.Module"),
         (dict(n_episodes=0), ValueError, "n_episodes must be a positive int"),
-        (dict(gamma=1.5), ValueError, "gamma must be a number in \\[0, 1\\]"),
+        (dict(gamma=1.5), ValueError, "gamma must be in \\[0, 1\\]"),
         (dict(env_id="NoSuchEnv-v0"), ValueError, "NoSuchEnv"),
     ],
 )

@@ -75,7 +75,7 @@ def test_config_has_the_fields_the_issue_lists():
         (dict(epsilon_end=2.0), "epsilon_end"),
         (dict(loss="l1"), "loss"),
         (dict(total_steps=0), "total_steps"),
-        (dict(batch_size=2.5), "batch_size"),
+        (dict(batch_size=0), "batch_size"),  # a float batch_size is a TypeError: tests/test_bad_inputs.py
         (dict(max_grad_norm=-1.0), "max_grad_norm"),
         (dict(lr_decay_steps=0), "lr_decay_steps"),
         (dict(seed=10_003, eval_seed=10_000), "seed"),
