@@ -631,8 +631,6 @@ def check_td_target(fn: Callable[..., torch.Tensor]) -> None:
                  "broadcasts to every row; take one max per next state, next_q_values.max(dim=1).values."),
                 (r + gamma * nq.argmax(dim=1).float() * (1 - term),
                  "you use argmax, the index of the best action, instead of max, its value."),
-                (r + gamma * nq.max(dim=0).values.max() * (1 - term),
-                 "you take the max over the batch (dim=0) and then over that; take it over actions, dim=1, per row."),
                 (r + gamma * nq[:, 0] * (1 - term), "you take the first column instead of the max over actions."),
                 (gamma * best * (1 - term), "the reward is missing."),
                 (r + gamma * best * term, "the mask is reversed: multiply by (1 - terminated), not terminated."),
@@ -1421,16 +1419,16 @@ __all__.append("check_dqn_loop")
 
 
 def _loop_check_config() -> Any:
-    """A short CartPole run where every piece of the loop shows: a time limit of 30 steps (many
+    """A short CartPole run where every piece of the loop shows: a time limit of 20 steps (many
     truncations), clipping that bites (max_grad_norm=1), learning_starts a multiple of train_frequency,
     a learning rate that is not Adam's default, and a seed whose rng makes an off-by-one epsilon visible."""
     from .config import DQNConfig
 
     return DQNConfig(
-        env_id="CartPole-v1", env_kwargs={"max_episode_steps": 30}, total_steps=1_200, learning_rate=2e-3,
-        lr_final_fraction=1.0, buffer_size=1_000, batch_size=32, gamma=0.9, learning_starts=200,
+        env_id="CartPole-v1", env_kwargs={"max_episode_steps": 20}, total_steps=800, learning_rate=2e-3,
+        lr_final_fraction=1.0, buffer_size=1_000, batch_size=32, gamma=0.9, learning_starts=100,
         train_frequency=4, gradient_steps=2, target_update_interval=40, tau=1.0, epsilon_start=1.0,
-        epsilon_end=0.05, exploration_steps=400, hidden_sizes=(32, 32), loss="huber", max_grad_norm=1.0,
+        epsilon_end=0.05, exploration_steps=300, hidden_sizes=(32, 32), loss="huber", max_grad_norm=1.0,
         double_dqn=False, use_replay=True, use_target_network=True, eval_interval=0, keep_best=False, seed=1,
     )
 
@@ -1463,6 +1461,7 @@ class _LoopRecord:
         self.losses: list[float] = []
         self.episode_returns: list[float] = []
         self.sample_limit: int | None = None
+        self.light = False  # True: skip what only the diagnosis of a learner's action needs
 
 
 class _RecordingBuffer:
@@ -1547,11 +1546,12 @@ class _RecordingEnv:
             raise _LoopStop(f"at environment step {t} your loop called env.step({action!r}) "
                             f"({type(action).__name__}); an action is one int, e.g. int(rng.integers(n_actions)) "
                             f"or greedy(obs).") from None
-        q_values = self.greedy.q_values(self._obs)
-        with torch.no_grad():
-            torch_choice = int(self.q_net(torch.as_tensor(np.asarray(self._obs, dtype=np.float32))).argmax())
+        if not self.record.light:
+            q_values = self.greedy.q_values(self._obs)
+            with torch.no_grad():
+                torch_choice = int(self.q_net(torch.as_tensor(np.asarray(self._obs, dtype=np.float32))).argmax())
+            self.record.acting.append((q_values, torch_choice))
         self.record.actions.append(action)
-        self.record.acting.append((q_values, torch_choice))
         out = self.env.step(action)
         self.record.n_steps = t
         self.record.flags.append((bool(out[2]), bool(out[3])))
@@ -1578,8 +1578,20 @@ def _loop_pieces(config: Any, record: _LoopRecord) -> tuple[Any, nn.Module, Any,
     return _RecordingEnv(env, record, q_net, config.total_steps), q_net, buffer, _RecordingRng(rng, record)
 
 
+_REFERENCE_RECORDS: dict[str, _LoopRecord] = {}
+
+
 def _record_reference(config: Any) -> _LoopRecord:
-    """train_dqn itself, with a buffer that takes notes and a TD-target hook doing the loop's own arithmetic."""
+    """train_dqn itself, with a buffer that takes notes and a TD-target hook doing the loop's own arithmetic.
+
+    The record of a config is kept for the next call: it is read, never changed."""
+    key = repr(config)
+    if key not in _REFERENCE_RECORDS:
+        _REFERENCE_RECORDS[key] = _run_reference(config)
+    return _REFERENCE_RECORDS[key]
+
+
+def _run_reference(config: Any) -> _LoopRecord:
     from .config import DQNHooks
     from .dqn import train_dqn
 
@@ -1753,7 +1765,7 @@ def _run_learner_loop(check: str, fn: Callable[..., Any], config: Any) -> _LoopR
 def _replay_mistake(config: Any, mistake: str, n_samples: int) -> _LoopRecord:
     """The first ``n_samples`` gradient steps of the loop with ``mistake`` made."""
     record = _LoopRecord()
-    record.sample_limit = n_samples
+    record.sample_limit, record.light = n_samples, True
     env, q_net, buffer, rng = _loop_pieces(config, record)
     try:
         _mini_dqn_loop(config, env, q_net, buffer, rng, mistake, losses=record.losses)
@@ -1764,11 +1776,18 @@ def _replay_mistake(config: Any, mistake: str, n_samples: int) -> _LoopRecord:
     return record
 
 
-def _name_the_mistake(config: Any, learner: _LoopRecord, k: int) -> str:
+# Which mistakes can show first as a wrong loss (on right weights), which as a wrong update (after a right loss).
+_LOSS_MISTAKES = ("no_terminated_mask", "target_is_q_net", "target_update_before_training", "target_never_updated",
+                  "target_update_every_step", "mse_loss", "max_instead_of_taken_action", "double_dqn")
+_UPDATE_MISTAKES = ("target_carries_gradients", "no_clipping", "no_zero_grad", "unfused_adam", "default_learning_rate")
+
+
+def _name_the_mistake(config: Any, learner: _LoopRecord, k: int, candidates: tuple[str, ...]) -> str:
     """The classic mistakes whose runs reproduce the learner's up to gradient step ``k`` (and a little beyond)."""
     n = min(k + 3, len(learner.samples), len(learner.losses))
     matches = []
-    for mistake, hint in _LOOP_MISTAKES.items():
+    for mistake in candidates:
+        hint = _LOOP_MISTAKES[mistake]
         replay = _replay_mistake(config, mistake, n)
         if (len(replay.losses) >= n and len(replay.samples) >= n
                 and replay.losses[:n] == learner.losses[:n]
@@ -1800,8 +1819,16 @@ def _compare_acting(check: str, config: Any, learner: _LoopRecord, reference: _L
     if [name for name, _ in draws] != [name for name, _ in expected] or (draws and draws[0][1] != u):
         if draws and draws[0][0] == "random" and draws[0][1] == u and len(draws) <= 2:
             if random_action is not None and len(draws) == 1:
-                _fail(check, f"{where} rng.random() gave {u:.4f} < {rule}, so the agent explores, but you took "
-                             f"the greedy action.{_epsilon_hint(config, t, u, explored=False)}")
+                greedy_action = int(np.argmax(learner.acting[t - 1][0]))
+                other_source = ("draw the random action with rng.integers(n_actions), not with "
+                                "env.action_space.sample(), np.random or random")
+                if action != greedy_action:
+                    _fail(check, f"{where} rng.random() gave {u:.4f} < {rule}, so the agent explores, and you "
+                                 f"took a random action without drawing it from rng: {other_source}.")
+                _fail(check, f"{where} rng.random() gave {u:.4f} < {rule}, so the agent explores, but your loop "
+                             f"drew nothing more from rng and took the greedy action {action}: either your "
+                             f"epsilon is too small here, or you explored without rng ({other_source})."
+                             f"{_epsilon_hint(config, t, u, explored=False)}")
             if random_action is None and len(draws) == 2 and draws[1][0] == "integers":
                 _fail(check, f"{where} rng.random() gave {u:.4f} >= {rule}, so the agent acts greedily, but you "
                              f"drew a random action.{_epsilon_hint(config, t, u, explored=True)}")
@@ -1890,7 +1917,7 @@ def check_dqn_loop(fn: Callable[..., Any]) -> None:
 
     The check makes the pieces as ``train_dqn`` makes them (same seeds, same
     order of random draws), runs your loop and ``train_dqn`` on a short
-    CartPole run (1,200 steps, a time limit of 30 steps so that truncations
+    CartPole run (800 steps, a time limit of 20 steps so that truncations
     happen), and compares them step by step: the random draws and the action,
     the stored transition, when and how much the loop samples, the network's
     weights before each gradient step, each loss, and the episode returns.  At
@@ -1941,14 +1968,14 @@ def _compare_loops(check: str, config: Any, learner: _LoopRecord, reference: _Lo
                                  "q_net passed to your loop, and only with optimizer.step().")
                 _fail(check, f"{where}: the loss of gradient step {k} was right, but the weights it left behind "
                              f"differ from train_dqn's: the update itself differs (backward, clipping, "
-                             f"optimizer.step()).{_name_the_mistake(config, learner, k)}")
+                             f"optimizer.step()).{_name_the_mistake(config, learner, k, _UPDATE_MISTAKES)}")
             if k >= len(learner.losses):
                 _fail(check, f"your loop returned {len(learner.losses)} losses for {len(learner.samples)} "
                              "sampled mini-batches: append loss.item() once per gradient step.")
             if learner.losses[k] != reference.losses[k]:
                 _fail(check, f"{where}: your loss is {learner.losses[k]:.6g}, train_dqn's {reference.losses[k]:.6g}, "
                              f"on the same mini-batch and the same weights: the TD target, the loss or the target "
-                             f"network differs.{_name_the_mistake(config, learner, k)}")
+                             f"network differs.{_name_the_mistake(config, learner, k, _LOSS_MISTAKES)}")
             k += 1
     if len(learner.losses) != len(reference.losses):
         _fail(check, f"your loop returned {len(learner.losses)} losses; it took {len(reference.losses)} gradient "
