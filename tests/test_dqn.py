@@ -392,7 +392,8 @@ def test_stopping_train_dqn_seeds_returns_the_runs_under_way():
         if steps > 0:
             raise KeyboardInterrupt  # what Ctrl-C / the stop button raises in the waiting loop
 
-    results = train_dqn_seeds(config, seeds=[0, 1, 2], n_workers=2, progress=False, callback=stop_once_running)
+    results = train_dqn_seeds(config, seeds=[0, 1, 2], n_workers=2, progress=False, callback=stop_once_running,
+                              batch=False)  # one run per task, so that one task is still queued
     assert 1 <= len(results) <= 2  # the third run never started
     assert all(r.interrupted and 0 < r.steps_done < 1_000_000 for r in results)
 

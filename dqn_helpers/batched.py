@@ -1,0 +1,516 @@
+"""Many seeds of one DQN configuration, trained side by side as one batched computation.
+
+A claim about DQN needs many seeds, and on a CPU a small Q-network spends most
+of each gradient step on per-operation overhead, not on arithmetic.  So instead
+of running N seeds one after the other, :func:`train_dqn_batched` steps N
+independent runs in lockstep and does their gradient steps *together*: the N
+networks' weights are stacked into ``(N, out, in)`` tensors, and one batched
+matrix product (``torch.baddbmm``) computes all N forward passes at once.
+
+Each seed is still an independent run of :func:`~dqn_helpers.train_dqn`:
+
+- its own initial weights (those ``train_dqn`` gives with that seed), its own
+  exploration and replay random streams, its own environment and episodes;
+- its own TD targets, loss, gradient-norm clipping and Adam state (Adam works
+  element by element, so one Adam over the stacked tensors is N Adams);
+- its own evaluations, ``keep_best`` and diagnostics.
+
+On this project's CPU the result is the *same run*, bit for bit, as
+``train_dqn`` with that seed (``tests/test_batched.py`` checks it): every
+batched operation was chosen to round exactly as the single-network one does
+(the first layer's weight gradient is why :class:`_BatchedLinear` writes its
+own backward pass; vector lanes are why the output biases are not stacked:
+see :class:`_StackedQNetworks`).  On other hardware the two may round differently; the test
+then allows float32 rounding for the first few hundred gradient steps.
+
+What cannot be batched falls back to one ``train_dqn`` per seed (the caller,
+:func:`~dqn_helpers.train_dqn_seeds`, does this; see :func:`can_batch`):
+
+- ``DQNHooks.should_train``: it may decide per seed (e.g. at the end of each
+  episode), so the seeds would no longer train at the same steps;
+- a ``batch_size`` that is not a multiple of 32, or no replay (a batch of one):
+  elementwise operations over the stacked batch would then put part of a seed's
+  transitions in other vector lanes than a single run does, and round them
+  differently.  Such runs would still be sound DQN runs, but no longer the
+  same runs as ``train_dqn``'s, so they are not batched.
+
+Hooks that can apply do: ``make_buffer``, ``stored_done`` and ``epsilon`` are
+called per seed as in ``train_dqn``; ``td_target`` gets per-seed views of the
+stacked networks; ``loss`` gets each seed's slice of the batched Q-values.
+Hooks that use the *global* random state (``random``, ``np.random``, torch's)
+share one stream across the seeds of a batch, unlike separate runs.
+
+Time: every seed of a batch shares one wall clock.  ``DQNResult.seconds`` and
+``eval_seconds`` of a batched seed count its share of it (the batch's seconds
+divided by N), so ``steps_per_second`` stays "environment steps per second of
+one core" and compares with a single run's.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from .config import DQNConfig, DQNHooks
+from .dqn import DQNResult, make_target_network
+from .envs import check_dqn_spaces, make_env
+from .evaluation import _GreedyEvaluator, q_net_policy
+from .networks import NumpyGreedy, QNetwork
+from .replay_buffer import ReplayBatch, ReplayBuffer
+from .schedules import linear_schedule
+from .seeding import seed_everything
+
+__all__ = ["can_batch", "train_dqn_batched"]
+
+
+# --------------------------------------------------------------------------- N networks as one
+
+
+class _BatchedLinear(torch.autograd.Function):
+    """``y[n] = x[n] @ W[n].T + b[n]`` for N stacked layers, with the backward pass ``nn.Linear`` uses.
+
+    Autograd's own backward of ``baddbmm`` computes the weight gradient as
+    ``(x.T @ grad).T``; ``nn.Linear`` computes ``grad.T @ x``.  The two round
+    differently, so this function spells out the second.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x, weight)
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))  # (N, B, out)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None  # (N, B, in)
+        grad_weight = torch.bmm(grad.transpose(1, 2), x)  # (N, out, in)
+        grad_bias = grad.sum(dim=1)  # (N, out)
+        return grad_x, grad_weight, grad_bias
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """N linear layers at once: ``(N, B, in) -> (N, B, out)``.
+
+    A matrix product with one row (a batch of one transition) or one column (the
+    dueling head's value) takes a matrix-vector path in the math library, which
+    rounds differently from the batched product: those layers run seed by seed,
+    as ``nn.Linear`` would, so that the result stays the single run's.
+    """
+    if x.shape[1] == 1 or weight.shape[1] == 1:
+        return torch.stack([F.linear(x[i], weight[i], bias[i]) for i in range(x.shape[0])])
+    return _BatchedLinear.apply(x, weight, bias)
+
+
+# Elementwise kernels (Adam's update, Polyak's lerp) run in vector lanes and finish a
+# tensor's tail one element at a time, and the two paths can round differently.  A
+# stacked parameter keeps every seed's elements in the lanes a single run uses only if
+# each seed's share is a whole number of lanes; 64 floats covers every vector width.
+_LANES = 64
+
+
+class _StackedQNetworks:
+    """N :class:`QNetwork` s of one shape, trained as one.
+
+    Each parameter whose size is a multiple of ``_LANES`` floats (every weight
+    matrix and hidden bias of the usual shapes) is one stacked ``(N, *shape)``
+    tensor; a smaller one (the output bias: one float per action) stays one
+    tensor per seed, stacked on the fly in the forward pass, so that Adam and
+    Polyak updates round it exactly as in a single run.
+
+    ``params`` lists every tensor the optimizer updates.  ``nets[i]`` is a
+    ``QNetwork`` whose parameters are *views* of seed ``i``'s weights: it
+    follows every in-place update, for acting, evaluating and hooks.
+    """
+
+    def __init__(self, nets: Sequence[QNetwork], requires_grad: bool) -> None:
+        first = nets[0]
+        self.n = len(nets)
+        self.dueling = first.dueling
+        self.names = [name for name, _ in first.named_parameters()]  # the order of QNetwork.parameters()
+        self.weights: list[torch.Tensor | list[torch.Tensor]] = []  # per name: stacked, or one per seed
+        for name in self.names:
+            per_seed = [dict(net.named_parameters())[name].detach() for net in nets]
+            if per_seed[0].numel() % _LANES == 0:
+                self.weights.append(torch.stack(per_seed).requires_grad_(requires_grad))
+            else:
+                self.weights.append([w.clone().requires_grad_(requires_grad) for w in per_seed])
+        self.params = [t for w in self.weights for t in (w if isinstance(w, list) else [w])]
+        self.nets = [self._view(first, i) for i in range(self.n)]
+
+    def seed_tensors(self, i: int, grads: bool = False) -> list[torch.Tensor]:
+        """Seed ``i``'s parameters (or their gradients), in the order of ``QNetwork.parameters()``."""
+        out = []
+        for w in self.weights:
+            t = w[i] if isinstance(w, list) else w
+            t = t.grad if grads else t.detach()
+            out.append(t if isinstance(w, list) else t[i])
+        return out
+
+    def _view(self, template: QNetwork, i: int) -> QNetwork:
+        """A QNetwork sharing seed ``i``'s parameters (no copy)."""
+        view = copy.deepcopy(template)
+        for name, tensor in zip(self.names, self.seed_tensors(i)):
+            owner_path, _, attr = name.rpartition(".")
+            view.get_submodule(owner_path)._parameters[attr] = nn.Parameter(tensor, requires_grad=False)
+        return view
+
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        """Q-values ``(N, B, n_actions)`` for observations ``(N, B, obs_dim)``."""
+        stacked = [torch.stack(w) if isinstance(w, list) else w for w in self.weights]
+        layers = list(zip(stacked[0::2], stacked[1::2]))
+        heads = 2 if self.dueling else 1
+        h = obs
+        for weight, bias in layers[:-heads]:
+            h = torch.relu(_linear(h, weight, bias))
+        if not self.dueling:
+            weight, bias = layers[-1]
+            return _linear(h, weight, bias)
+        (value_w, value_b), (adv_w, adv_b) = layers[-2:]
+        value = _linear(h, value_w, value_b)  # (N, B, 1)
+        advantage = _linear(h, adv_w, adv_b)  # (N, B, n_actions)
+        return value + advantage - advantage.mean(dim=-1, keepdim=True)
+
+    def state_dict(self, i: int) -> dict[str, torch.Tensor]:
+        """Seed ``i``'s weights as a ``QNetwork`` state dict (copies)."""
+        return {name: t.clone() for name, t in zip(self.names, self.seed_tensors(i))}
+
+
+# --------------------------------------------------------------------------- one update for N seeds
+
+
+def _stack_batches(batches: Sequence[Any]) -> ReplayBatch:
+    return ReplayBatch(*(torch.stack([getattr(b, f) for b in batches]) for f in ReplayBatch._fields))
+
+
+def _batched_update(
+    online: _StackedQNetworks,
+    target: _StackedQNetworks,
+    optimizer: torch.optim.Optimizer,
+    batches: Sequence[Any],
+    config: DQNConfig,
+    hooks: DQNHooks,
+    diagnostics: list[dict[str, list[float]]] | None,
+) -> list[float]:
+    """One gradient step of every seed: ``dqn_update`` for N stacked networks; returns the N losses."""
+    batch = _stack_batches(batches)  # fields (N, B, ...)
+    n = len(batches)
+    with torch.no_grad():
+        if hooks.td_target is None:
+            next_q_target = target(batch.next_obs)  # (N, B, n_actions)
+            if config.double_dqn:
+                next_actions = online(batch.next_obs).argmax(dim=2, keepdim=True)  # (N, B, 1)
+                next_value = next_q_target.gather(2, next_actions).squeeze(2)  # (N, B)
+            else:
+                next_value = next_q_target.max(dim=2).values  # (N, B)
+            td_target = batch.rewards + config.gamma * (1.0 - batch.terminated) * next_value  # (N, B)
+        else:
+            per_seed = []
+            for i, seed_batch in enumerate(batches):
+                t = hooks.td_target(seed_batch, online.nets[i], target.nets[i], config.gamma)
+                if not isinstance(t, torch.Tensor) or t.shape != seed_batch.rewards.shape:
+                    raise ValueError(
+                        f"the td_target hook must return a Tensor of shape {tuple(seed_batch.rewards.shape)} (one "
+                        f"target per transition), got {getattr(t, 'shape', type(t).__name__)}"
+                    )
+                per_seed.append(t)
+            td_target = torch.stack(per_seed)
+    q_values = online(batch.obs)  # (N, B, n_actions)
+    q_value = q_values.gather(2, batch.actions.unsqueeze(2)).squeeze(2)  # (N, B)
+    if hooks.loss is None:
+        if config.loss == "huber":
+            losses = F.smooth_l1_loss(q_value, td_target, reduction="none").mean(dim=1)  # (N,)
+        else:
+            losses = F.mse_loss(q_value, td_target, reduction="none").mean(dim=1)
+    else:
+        per_seed = []
+        for i in range(n):
+            loss_i = hooks.loss(q_values[i], batch.actions[i], td_target[i])
+            if not isinstance(loss_i, torch.Tensor) or loss_i.ndim != 0:
+                raise ValueError(
+                    f"the loss hook must return a scalar Tensor, got {getattr(loss_i, 'shape', type(loss_i).__name__)}"
+                )
+            per_seed.append(loss_i)
+        losses = torch.stack(per_seed)
+    optimizer.zero_grad(set_to_none=True)
+    losses.sum().backward()  # each seed's parameters get the gradient of its own loss
+    grad_norm = None
+    if config.max_grad_norm is not None or diagnostics is not None:
+        # clip_grad_norm_ per seed: the norm of the per-parameter norms, then scale by max_norm / (norm + 1e-6) <= 1.
+        per_seed = [online.seed_tensors(i, grads=True) for i in range(n)]
+        norms = torch._foreach_norm([g for grads in per_seed for g in grads], 2)
+        grad_norm = torch.linalg.vector_norm(torch.stack(norms).view(n, -1), 2, dim=1)  # (N,)
+        max_norm = config.max_grad_norm if config.max_grad_norm is not None else math.inf
+        scale = torch.clamp(max_norm / (grad_norm + 1e-6), max=1.0)
+        for i, grads in enumerate(per_seed):
+            torch._foreach_mul_(grads, scale[i])
+    optimizer.step()
+    if diagnostics is not None:
+        with torch.no_grad():
+            q_detached = q_value.detach()
+            rows = zip(q_detached.mean(dim=1).tolist(), (td_target - q_detached).abs().mean(dim=1).tolist(),
+                       grad_norm.tolist())
+        for logs, (q_mean, td_abs, norm) in zip(diagnostics, rows):
+            logs["q_mean"].append(q_mean)
+            logs["td_error_abs"].append(td_abs)
+            logs["grad_norm"].append(norm)
+    return losses.detach().tolist()
+
+
+# --------------------------------------------------------------------------- which runs can share a batch
+
+
+def can_batch(configs: Sequence[DQNConfig], hooks: DQNHooks | None = None) -> bool:
+    """Whether ``configs`` can train as one batch: the same settings but the seed, and no per-seed schedule."""
+    configs = list(configs)
+    if not configs:
+        return False
+    first = dataclasses.replace(configs[0], seed=0)
+    if any(dataclasses.replace(c, seed=0) != first for c in configs[1:]):
+        return False
+    if len({c.seed for c in configs}) != len(configs):
+        return False
+    if hooks is not None and hooks.should_train is not None:
+        return False
+    return first.use_replay and first.batch_size % _BATCH_LANES == 0
+
+
+# A seed's share of an elementwise operation over the batch (its TD targets, its
+# loss) rounds as in a single run when it fills whole vector lanes (see _LANES).
+_BATCH_LANES = 32
+
+
+# --------------------------------------------------------------------------- the loop, N seeds at a time
+
+
+class _Seed:
+    """Everything of one seed's run that is not batched: its environment, random stream, buffer and logs."""
+
+    def __init__(self, config: DQNConfig, hooks: DQNHooks) -> None:
+        self.config = config
+        self.rng = seed_everything(config.seed)
+        self.env = make_env(config.env_id, **config.env_kwargs)
+        self.obs_shape, self.n_actions, self.action_start = check_dqn_spaces(self.env, config.env_id)
+        self.obs_dim = int(np.prod(self.obs_shape))
+        self.flatten = len(self.obs_shape) != 1
+        self.device = torch.device(config.device)
+        # The same calls, in the same order, as train_dqn: the same initial weights and streams.
+        self.q_net = QNetwork(self.obs_dim, self.n_actions, config.hidden_sizes, config.dueling).to(self.device)
+        self.target_net = make_target_network(self.q_net) if config.use_target_network else self.q_net
+        capacity = config.buffer_size if config.use_replay else 1  # without replay: the latest transition only
+        buffer_seed = int(self.rng.integers(2**31))
+        if hooks.make_buffer is None:
+            self.buffer = ReplayBuffer(capacity, (self.obs_dim,), seed=buffer_seed, device=self.device)
+        else:
+            self.buffer = hooks.make_buffer(capacity, (self.obs_dim,), buffer_seed)
+        self.evaluator = (
+            _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
+            if config.eval_interval > 0 else None
+        )
+        self.diagnostics = {"q_mean": [], "td_error_abs": [], "grad_norm": []} if config.log_diagnostics else None
+        self.episode_returns: list[float] = []
+        self.episode_end_steps: list[int] = []
+        self.eval_steps: list[int] = []
+        self.eval_all: list[np.ndarray] = []
+        self.eval_seconds: list[float] = []
+        self.losses: list[float] = []
+        self.loss_steps: list[int] = []
+        self.best: dict[str, Any] = {"mean": -math.inf, "state": None, "step": None}
+        self.episode_return = 0.0
+        self.obs = None
+        self.greedy: Callable[[np.ndarray], int] | None = None
+
+    def reset(self, obs: np.ndarray) -> np.ndarray:
+        return obs.reshape(-1) if self.flatten else obs
+
+    def close(self) -> None:
+        self.env.close()
+        if self.evaluator is not None:
+            self.evaluator.close()
+
+
+def train_dqn_batched(
+    configs: Sequence[DQNConfig],
+    progress: bool = True,
+    callback: Callable[[int], Any] | None = None,
+    hooks: DQNHooks | None = None,
+    desc: str | None = None,
+) -> list[DQNResult]:
+    """Train each of ``configs`` (the same settings, distinct seeds) side by side, as one batched computation.
+
+    Args:
+        configs: DQN settings that differ only in ``seed`` (see :func:`can_batch`).
+        progress: show one progress bar (environment steps, all seeds together).
+        callback: called as ``callback(step)`` after every environment step of
+            the lockstep (``step`` is each seed's step); raising
+            ``KeyboardInterrupt`` in it stops every seed, as Ctrl-C does.
+        hooks: replacements for pieces of the loop (a :class:`DQNHooks`;
+            ``should_train`` cannot be batched).
+        desc: the progress bar's label.
+
+    Returns:
+        One :class:`DQNResult` per config, in their order: each the run
+        ``train_dqn(config)`` gives (see the module's docstring for how exactly).
+        After Ctrl-C every seed comes back with ``interrupted=True``.
+    """
+    configs = list(configs)
+    if not configs or not all(isinstance(c, DQNConfig) for c in configs):
+        raise TypeError("configs must be a non-empty sequence of DQNConfig")
+    if hooks is None:
+        hooks = DQNHooks()
+    elif not isinstance(hooks, DQNHooks):
+        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
+    if not can_batch(configs, hooks):
+        raise ValueError(
+            "these runs cannot share a batch: they must differ only in seed (distinct seeds), use replay with a "
+            f"batch_size that is a multiple of {_BATCH_LANES}, and set no should_train hook; train them with "
+            "train_dqn_seeds, which falls back to one run at a time"
+        )
+    config = configs[0]
+    n = len(configs)
+    started = time.perf_counter()
+    grad_mode = torch.is_grad_enabled()
+    seeds = [_Seed(c, hooks) for c in configs]
+    device = seeds[0].device
+    online = _StackedQNetworks([s.q_net for s in seeds], requires_grad=True)
+    target = _StackedQNetworks([s.target_net for s in seeds], requires_grad=False) if config.use_target_network else online
+    for s, view in zip(seeds, online.nets):
+        s.q_net = view
+        s.greedy = NumpyGreedy(view) if device.type == "cpu" else q_net_policy(view, device)
+    optimizer = torch.optim.Adam(online.params, lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
+    batch_size = config.batch_size if config.use_replay else 1
+    exploration = config.epsilon_start, config.epsilon_end, config.exploration_steps
+    lr_final = config.learning_rate * config.lr_final_fraction
+    lr_decay_steps = config.lr_decay_steps if config.lr_decay_steps is not None else config.total_steps
+    stored_done, epsilon_hook = hooks.stored_done, hooks.epsilon
+    elapsed = lambda: (time.perf_counter() - started) / n  # noqa: E731 - each seed's share of the wall clock
+
+    bar = tqdm(total=config.total_steps * n, disable=not progress, desc=desc or f"DQN x{n} seeds (batched)",
+               unit="step", mininterval=0.5)
+    steps_done, interrupted = 0, False
+    try:
+        for s in seeds:
+            obs, _ = s.env.reset(seed=s.config.seed)
+            s.env.action_space.seed(s.config.seed)
+            s.obs = s.reset(obs)
+        for step in range(1, config.total_steps + 1):
+            # Act, store, bookkeep: each seed on its own, exactly as train_dqn.
+            for s in seeds:
+                if epsilon_hook is None:
+                    epsilon = linear_schedule(*exploration, step - 1)
+                else:
+                    epsilon = epsilon_hook(step - 1, len(s.episode_returns) + 1)
+                if s.rng.random() < epsilon:
+                    action = int(s.rng.integers(s.n_actions))
+                else:
+                    action = s.greedy(s.obs)
+                next_obs, reward, terminated, truncated, _ = s.env.step(action + s.action_start)
+                next_obs = s.reset(next_obs)
+                s.buffer.add(s.obs, action, reward, next_obs,
+                             terminated if stored_done is None else bool(stored_done(terminated, truncated)))
+                s.episode_return += float(reward)
+                if terminated or truncated:
+                    s.episode_returns.append(s.episode_return)
+                    s.episode_end_steps.append(step)
+                    s.episode_return = 0.0
+                    s.obs = s.reset(s.env.reset()[0])
+                else:
+                    s.obs = next_obs
+            steps_done = step
+
+            # Learn: every seed's gradient steps together (their buffers hold the same count).
+            if (
+                step >= config.learning_starts
+                and step % config.train_frequency == 0
+                and all(len(s.buffer) >= batch_size for s in seeds)
+            ):
+                if config.lr_final_fraction != 1.0:
+                    lr = linear_schedule(config.learning_rate, lr_final, lr_decay_steps, step)
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr
+                logs = [s.diagnostics for s in seeds] if config.log_diagnostics else None
+                for _ in range(config.gradient_steps):
+                    losses = _batched_update(online, target, optimizer, [s.buffer.sample(batch_size) for s in seeds],
+                                             config, hooks, logs)
+                    for s, loss in zip(seeds, losses):
+                        s.losses.append(loss)
+                        s.loss_steps.append(step)
+            if config.use_target_network and step >= config.learning_starts and step % config.target_update_interval == 0:
+                with torch.no_grad():
+                    if config.tau == 1.0:
+                        torch._foreach_copy_(target.params, online.params)
+                    else:
+                        torch._foreach_lerp_(target.params, online.params, config.tau)
+
+            if config.eval_interval > 0 and (step % config.eval_interval == 0 or step == config.total_steps):
+                for i, s in enumerate(seeds):
+                    returns = s.evaluator(s.q_net)
+                    s.eval_all.append(returns)
+                    s.eval_steps.append(step)
+                    s.eval_seconds.append(elapsed())
+                    if config.keep_best and returns.mean() >= s.best["mean"]:
+                        s.best.update(mean=returns.mean(), step=step, state=online.state_dict(i))
+                bar.set_postfix(eval_return=f"{np.mean([s.eval_all[-1].mean() for s in seeds]):.1f}", refresh=False)
+            if step % 500 == 0:
+                bar.update(500 * n)
+            if callback is not None:
+                callback(step)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        torch.set_grad_enabled(grad_mode)  # an interrupt inside a no_grad block must not leave autograd off
+        bar.update(steps_done * n - bar.n)
+        bar.close()
+        for s in seeds:
+            s.close()
+
+    seconds = elapsed()
+    return [_result(s, online.state_dict(i), steps_done, seconds, interrupted) for i, s in enumerate(seeds)]
+
+
+def _result(s: _Seed, last_state: dict[str, torch.Tensor], steps_done: int, seconds: float,
+            interrupted: bool) -> DQNResult:
+    """Seed ``s``'s :class:`DQNResult`, its networks copied out of the stack; logs cut to a common length."""
+    config = s.config
+
+    def network(state: dict[str, torch.Tensor]) -> QNetwork:
+        net = QNetwork(s.obs_dim, s.n_actions, config.hidden_sizes, config.dueling).to(s.device)
+        net.load_state_dict(state)
+        return net
+
+    last_q_net = network(last_state)
+    returned = last_q_net
+    if config.keep_best and s.best["state"] is not None:
+        returned = network(s.best["state"])
+    # An interrupt can land between two appends: keep only entries every log has.
+    n_losses = min([len(s.losses), len(s.loss_steps)] + [len(v) for v in (s.diagnostics or {}).values()])
+    n_evals = min(len(s.eval_all), len(s.eval_steps), len(s.eval_seconds))
+    n_episodes = min(len(s.episode_returns), len(s.episode_end_steps))
+    eval_all = s.eval_all[:n_evals]
+    return DQNResult(
+        config=config,
+        q_net=returned,
+        last_q_net=last_q_net,
+        episode_returns=np.asarray(s.episode_returns[:n_episodes], dtype=np.float64),
+        episode_end_steps=np.asarray(s.episode_end_steps[:n_episodes], dtype=np.int64),
+        eval_steps=np.asarray(s.eval_steps[:n_evals], dtype=np.int64),
+        eval_returns=np.asarray([r.mean() for r in eval_all], dtype=np.float64),
+        eval_episode_returns=np.asarray(eval_all, dtype=np.float64).reshape(n_evals, config.eval_episodes),
+        eval_seconds=np.asarray(s.eval_seconds[:n_evals], dtype=np.float64),
+        losses=np.asarray(s.losses[:n_losses], dtype=np.float64),
+        loss_steps=np.asarray(s.loss_steps[:n_losses], dtype=np.int64),
+        steps_done=int(steps_done),
+        seconds=seconds,
+        interrupted=interrupted,
+        best_eval_step=s.best["step"] if config.keep_best else None,
+        diagnostics={k: np.asarray(v[:n_losses], dtype=np.float64) for k, v in (s.diagnostics or {}).items()},
+    )
