@@ -108,6 +108,8 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.
     """
     if x.shape[1] == 1 or weight.shape[1] == 1:
         return torch.stack([F.linear(x[i], weight[i], bias[i]) for i in range(x.shape[0])])
+    if not (torch.is_grad_enabled() and weight.requires_grad):  # no backward pass: the forward alone
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
     return _BatchedLinear.apply(x, weight, bias)
 
 
@@ -188,21 +190,42 @@ class _StackedQNetworks:
 # --------------------------------------------------------------------------- one update for N seeds
 
 
-def _stack_batches(batches: Sequence[Any]) -> ReplayBatch:
-    return ReplayBatch(*(torch.stack([getattr(b, f) for b in batches]) for f in ReplayBatch._fields))
+def _sample(buffers: Sequence[Any], batch_size: int) -> tuple[ReplayBatch, list[Any]]:
+    """Each buffer's sample, stacked: ``(batch with fields (N, B, ...), the N per-seed batches)``.
+
+    Package buffers (float32, on the CPU) are gathered straight into the stacked
+    arrays, with the same index draws as their ``sample``; any other buffer (a
+    ``make_buffer`` hook's) is sampled as ``train_dqn`` samples it, and stacked.
+    """
+    if all(type(b) is ReplayBuffer and b.obs.dtype == np.float32 and b.device.type == "cpu" for b in buffers):
+        indices = [b.sample_indices(batch_size) for b in buffers]
+        fields = []
+        for name in ReplayBatch._fields:
+            first = getattr(buffers[0], name)
+            stacked = np.empty((len(buffers), batch_size, *first.shape[1:]), dtype=first.dtype)
+            for i, (b, idx) in enumerate(zip(buffers, indices)):
+                np.take(getattr(b, name), idx, axis=0, out=stacked[i])
+            fields.append(torch.from_numpy(stacked))
+        batch = ReplayBatch(*fields)
+        return batch, [ReplayBatch(*(f[i] for f in fields)) for i in range(len(buffers))]
+    per_seed = [b.sample(batch_size) for b in buffers]
+    return ReplayBatch(*(torch.stack([getattr(b, f) for b in per_seed]) for f in ReplayBatch._fields)), per_seed
 
 
 def _batched_update(
     online: _StackedQNetworks,
     target: _StackedQNetworks,
     optimizer: torch.optim.Optimizer,
+    batch: ReplayBatch,
     batches: Sequence[Any],
     config: DQNConfig,
     hooks: DQNHooks,
     diagnostics: list[dict[str, list[float]]] | None,
 ) -> list[float]:
-    """One gradient step of every seed: ``dqn_update`` for N stacked networks; returns the N losses."""
-    batch = _stack_batches(batches)  # fields (N, B, ...)
+    """One gradient step of every seed: ``dqn_update`` for N stacked networks; returns the N losses.
+
+    ``batch`` holds every seed's sample stacked (fields ``(N, B, ...)``), ``batches`` the same per seed.
+    """
     n = len(batches)
     with torch.no_grad():
         if hooks.td_target is None:
@@ -251,8 +274,12 @@ def _batched_update(
         grad_norm = torch.linalg.vector_norm(torch.stack(norms).view(n, -1), 2, dim=1)  # (N,)
         max_norm = config.max_grad_norm if config.max_grad_norm is not None else math.inf
         scale = torch.clamp(max_norm / (grad_norm + 1e-6), max=1.0)
-        for i, grads in enumerate(per_seed):
-            torch._foreach_mul_(grads, scale[i])
+        for w in online.weights:
+            if isinstance(w, list):
+                for i, leaf in enumerate(w):
+                    leaf.grad.mul_(scale[i])
+            else:
+                w.grad.mul_(scale.view(n, *([1] * (w.ndim - 1))))
     optimizer.step()
     if diagnostics is not None:
         with torch.no_grad():
@@ -439,8 +466,8 @@ def train_dqn_batched(
                         group["lr"] = lr
                 logs = [s.diagnostics for s in seeds] if config.log_diagnostics else None
                 for _ in range(config.gradient_steps):
-                    losses = _batched_update(online, target, optimizer, [s.buffer.sample(batch_size) for s in seeds],
-                                             config, hooks, logs)
+                    batch, batches = _sample([s.buffer for s in seeds], batch_size)
+                    losses = _batched_update(online, target, optimizer, batch, batches, config, hooks, logs)
                     for s, loss in zip(seeds, losses):
                         s.losses.append(loss)
                         s.loss_steps.append(step)

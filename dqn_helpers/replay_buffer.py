@@ -167,13 +167,7 @@ class ReplayBuffer:
             ValueError: if ``batch_size`` is not positive or the buffer holds
                 fewer than ``batch_size`` transitions.
         """
-        batch_size = check_int(batch_size, "batch_size", minimum=1)
-        if batch_size > self._size:
-            raise ValueError(
-                f"batch_size={batch_size} but the buffer holds only {self._size} transitions; "
-                "add more (e.g. wait until learning_starts steps) before calling sample()"
-            )
-        idx = self._rng.integers(0, self._size, size=batch_size)
+        idx = self.sample_indices(batch_size)
         obs, next_obs = self.obs[idx], self.next_obs[idx]
         if obs.dtype != np.float32:
             obs, next_obs = obs.astype(np.float32), next_obs.astype(np.float32)
@@ -185,3 +179,17 @@ class ReplayBuffer:
             next_obs=torch.as_tensor(next_obs, device=device),
             terminated=torch.as_tensor(self.terminated[idx], device=device),
         )
+
+    def sample_indices(self, batch_size: int) -> np.ndarray:
+        """The slots ``sample(batch_size)`` would read: ``(batch_size,)`` int64, drawn from this buffer's generator.
+
+        ``sample`` calls it; :func:`~dqn_helpers.batched.train_dqn_batched` calls it to
+        gather several buffers' samples into one array (the same draws as ``sample``).
+        """
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
+        if batch_size > self._size:
+            raise ValueError(
+                f"batch_size={batch_size} but the buffer holds only {self._size} transitions; "
+                "add more (e.g. wait until learning_starts steps) before calling sample()"
+            )
+        return self._rng.integers(0, self._size, size=batch_size)
