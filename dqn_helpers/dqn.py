@@ -12,6 +12,16 @@ train) for a function of its own, e.g. to show what a bug does.
     result = train_dqn(config)            # progress bar; Ctrl-C keeps what was learned
     result.solved_step()                  # first evaluation averaging >= 475, or None
 
+Reading order: ``train_dqn`` is the loop notebook 05 has the learner write
+(Algorithm 1: act, store, learn, update the target), step for step and in the
+same order; with ``double_dqn=False``, ``lr_final_fraction=1.0``,
+``keep_best=False`` and ``eval_interval=0`` the learner's loop gives the same
+numbers bit for bit.  What is not the algorithm sits in marked blocks of the
+loop and in small helpers after it: ``_Evaluation`` (periodic greedy
+evaluation and ``keep_best``), ``_LearningRateDecay``, ``_RunLog`` (the logs,
+and the warning when training diverges), the progress bar, the callback, and
+what keeps a stop (Ctrl-C) harmless.
+
 Layering: this module sits on top of the data structures
 (:mod:`~dqn_helpers.replay_buffer`, :mod:`~dqn_helpers.networks`,
 :mod:`~dqn_helpers.schedules`), of :mod:`~dqn_helpers.config` (the settings),
@@ -21,9 +31,16 @@ Layering: this module sits on top of the data structures
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib
 import math
+import signal
+import sys
+import threading
 import time
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -94,6 +111,8 @@ class DQNResult:
     """With ``keep_best``: the step of the evaluation whose network ``q_net`` is."""
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
     """With ``log_diagnostics``: per gradient step ``"q_mean"``, ``"td_error_abs"``, ``"grad_norm"``."""
+    diverged_step: int | None = None
+    """The environment step of the first NaN or infinite loss (or logged mean Q-value); None if training never diverged."""
 
     def solved_step(self, threshold: float = 475.0) -> int | None:
         """The step of the first evaluation whose mean return reached ``threshold`` (None if none did)."""
@@ -220,6 +239,13 @@ def train_dqn(
 ) -> DQNResult:
     """Train a DQN agent as ``config`` says and return what it learned.
 
+    The loop is the one notebook 05 has the learner write (Mnih et al. 2015,
+    Algorithm 1): act epsilon-greedily, store the transition, learn from
+    mini-batches sampled from the buffer, update the target network.  What
+    is not the algorithm (evaluation and ``keep_best``, the learning-rate
+    decay, the logs, the progress bar, the callback) sits in small helpers
+    below and in marked blocks of the loop.
+
     Args:
         config: the settings (default: ``DQNConfig()``, tuned for CartPole-v1).
         progress: show a ``tqdm`` progress bar.
@@ -230,84 +256,58 @@ def train_dqn(
 
     Returns:
         A :class:`DQNResult`.  Stopping with Ctrl-C (or Jupyter's stop button)
-        returns what was learned so far, with ``interrupted=True``.
+        returns what was learned so far, with ``interrupted=True`` and arrays
+        of consistent lengths; autograd's grad mode is left as it was found.
 
     Raises:
+        TypeError: if ``config``, ``hooks``, ``progress`` or ``callback`` has the wrong type.
         ValueError: if the environment does not have a Box observation space
             and a Discrete action space.
+
+    Warns:
+        RuntimeWarning: once, if a loss (or, with ``log_diagnostics``, a mean
+            Q-value) becomes NaN or infinite: training has diverged.  Training
+            goes on (so that runs keep their shapes), and
+            ``result.diverged_step`` names the environment step.
 
     Correctness notes: the TD target bootstraps unless the episode
     *terminated*; at a time-limit cut (``truncated``) the real next
     observation is stored with ``terminated=False``, so its value still counts.
     """
-    if config is None:
-        config = DQNConfig()
-    if not isinstance(config, DQNConfig):
-        raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
-    if hooks is None:
-        hooks = _NO_HOOKS
-    elif not isinstance(hooks, DQNHooks):
-        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
+    config, hooks = _checked_arguments(config, progress, callback, hooks)
+    _import_lazy_modules()
     started = time.perf_counter()
+
+    # ---- Initialize (Algorithm 1).  This order fixes every random draw of the run:
+    # the seed, then the network's weights (torch's generator), then the buffer's seed (rng's first draw).
     rng = seed_everything(config.seed)
     env = make_env(config.env_id, **config.env_kwargs)
     obs_shape, n_actions, action_start = check_dqn_spaces(env, config.env_id)
     obs_dim = int(np.prod(obs_shape))
     flatten = len(obs_shape) != 1
     device = torch.device(config.device)
-
     q_net = QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling).to(device)
     target_net = make_target_network(q_net) if config.use_target_network else q_net
     # fused=True: one kernel for all parameters instead of a Python loop over them (faster on CPU too).
     optimizer = torch.optim.Adam(q_net.parameters(), lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
     greedy = NumpyGreedy(q_net) if device.type == "cpu" else q_net_policy(q_net, device)
-    capacity, batch_size = (config.buffer_size, config.batch_size) if config.use_replay else (1, 1)
-    buffer_seed = int(rng.integers(2**31))
-    if hooks.make_buffer is None:
-        buffer = ReplayBuffer(capacity, (obs_dim,), seed=buffer_seed, device=device)
-    else:
-        buffer = hooks.make_buffer(capacity, (obs_dim,), buffer_seed)
-    stored_done, epsilon_hook, should_train = hooks.stored_done, hooks.epsilon, hooks.should_train
-    evaluator = (
-        _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
-        if config.eval_interval > 0 else None
-    )
-    diagnostics = {"q_mean": [], "td_error_abs": [], "grad_norm": []} if config.log_diagnostics else None
+    batch_size = config.batch_size if config.use_replay else 1
+    buffer = _make_buffer(config, hooks, (obs_dim,), int(rng.integers(2**31)), device)
 
-    episode_returns: list[float] = []
-    episode_end_steps: list[int] = []
-    eval_steps: list[int] = []
-    eval_all: list[np.ndarray] = []
-    eval_seconds: list[float] = []
-    losses: list[float] = []
-    loss_steps: list[int] = []
-    best = {"mean": -math.inf, "state": None, "step": None}
-
-    def run_evaluation(step: int) -> None:
-        returns = evaluator(q_net)
-        eval_steps.append(step)
-        eval_all.append(returns)
-        eval_seconds.append(time.perf_counter() - started)
-        if config.keep_best and returns.mean() >= best["mean"]:
-            best.update(mean=returns.mean(), step=step, state=copy.deepcopy(q_net.state_dict()))
-
+    # ---- Beside the algorithm: what it records, evaluates, decays and shows.
+    log = _RunLog(config.log_diagnostics)
+    evaluation = _Evaluation(config, started) if config.eval_interval > 0 else None
+    lr_decay = _LearningRateDecay(config, optimizer)
     bar = progress_bar(total=config.total_steps, disable=not progress, desc="DQN", unit="step", mininterval=0.5)
+    grad_mode_before = torch.is_grad_enabled()
     steps_done, interrupted = 0, False
-    episode_return = 0.0
-    exploration = config.epsilon_start, config.epsilon_end, config.exploration_steps
-    lr_final = config.learning_rate * config.lr_final_fraction
-    lr_decay_steps = config.lr_decay_steps if config.lr_decay_steps is not None else config.total_steps
     try:
-        obs, _ = env.reset(seed=config.seed)
-        env.action_space.seed(config.seed)
-        if flatten:
-            obs = obs.reshape(-1)
+        torch.set_grad_enabled(True)
+        obs = _reset(env, flatten, seed=config.seed)
+        episode_return = 0.0
         for step in range(1, config.total_steps + 1):
             # Act: epsilon-greedy.  Skip the forward pass when the coin says explore.
-            if epsilon_hook is None:
-                epsilon = linear_schedule(*exploration, step - 1)
-            else:
-                epsilon = epsilon_hook(step - 1, len(episode_returns) + 1)
+            epsilon = _epsilon(config, hooks, step, len(log.episode_returns))
             if rng.random() < epsilon:
                 action = int(rng.integers(n_actions))
             else:
@@ -316,44 +316,43 @@ def train_dqn(
             steps_done = step
             if flatten:
                 next_obs = next_obs.reshape(-1)
+
             # Store the real next_obs even at a time limit; only `terminated` stops the bootstrap.
-            buffer.add(obs, action, reward, next_obs,
-                       terminated if stored_done is None else bool(stored_done(terminated, truncated)))
+            stored_terminated = terminated if hooks.stored_done is None else bool(hooks.stored_done(terminated, truncated))
+            buffer.add(obs, action, reward, next_obs, stored_terminated)
+
+            # Move on: the next observation, or a new episode.
             episode_return += float(reward)
             episode_ended = terminated or truncated
             if episode_ended:
-                episode_returns.append(episode_return)
-                episode_end_steps.append(step)
+                log.end_episode(episode_return, step)
                 episode_return = 0.0
-                obs, _ = env.reset()
-                if flatten:
-                    obs = obs.reshape(-1)
+                obs = _reset(env, flatten)
             else:
                 obs = next_obs
 
-            # Learn.
+            # Learn: a round of gradient steps, each on a mini-batch sampled from the buffer.
             if (
                 step >= config.learning_starts
-                and (step % config.train_frequency == 0 if should_train is None else should_train(step, episode_ended))
+                and _train_now(config, hooks, step, episode_ended)
                 and len(buffer) >= batch_size
             ):
-                if config.lr_final_fraction != 1.0:
-                    lr = linear_schedule(config.learning_rate, lr_final, lr_decay_steps, step)
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr
+                lr_decay.apply(step)
                 for _ in range(config.gradient_steps):
                     batch = buffer.sample(batch_size)
-                    losses.append(
-                        dqn_update(q_net, target_net, optimizer, batch, config.gamma, config.loss,
-                                   config.max_grad_norm, config.double_dqn, diagnostics, hooks.td_target, hooks.loss)
-                    )
-                    loss_steps.append(step)
+                    loss = dqn_update(q_net, target_net, optimizer, batch, config.gamma, config.loss,
+                                      config.max_grad_norm, config.double_dqn, log.diagnostics, hooks.td_target,
+                                      hooks.loss)
+                    log.add_loss(loss, step)
+
+            # Update the target network: theta^- <- tau * theta + (1 - tau) * theta^- (tau = 1: a copy).
             if config.use_target_network and step >= config.learning_starts and step % config.target_update_interval == 0:
                 polyak_update(target_net, q_net, config.tau)
 
-            if evaluator is not None and (step % config.eval_interval == 0 or step == config.total_steps):
-                run_evaluation(step)
-                bar.set_postfix(eval_return=f"{eval_all[-1].mean():.1f}", refresh=False)
+            # ---- Beside the algorithm: evaluation (and keep_best), progress, the caller's callback.
+            if evaluation is not None and (step % config.eval_interval == 0 or step == config.total_steps):
+                evaluation.run(q_net, step)
+                bar.set_postfix(eval_return=f"{evaluation.last_mean:.1f}", refresh=False)
             if step % 500 == 0:
                 bar.update(500)
             if callback is not None:
@@ -361,35 +360,228 @@ def train_dqn(
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        torch.set_grad_enabled(grad_mode_before)
         bar.update(steps_done - bar.n)
         bar.close()
         env.close()
-        if evaluator is not None:
-            evaluator.close()
+        if evaluation is not None:
+            evaluation.close()
 
-    last_q_net = q_net
-    returned = q_net
-    if config.keep_best and best["state"] is not None:
-        returned = QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling).to(device)
-        returned.load_state_dict(best["state"])
-    n_eval_cols = config.eval_episodes
-    return DQNResult(
-        config=config,
-        q_net=returned,
-        last_q_net=last_q_net,
-        episode_returns=np.asarray(episode_returns, dtype=np.float64),
-        episode_end_steps=np.asarray(episode_end_steps, dtype=np.int64),
-        eval_steps=np.asarray(eval_steps, dtype=np.int64),
-        eval_returns=np.asarray([r.mean() for r in eval_all], dtype=np.float64),
-        eval_episode_returns=np.asarray(eval_all, dtype=np.float64).reshape(len(eval_all), n_eval_cols),
-        eval_seconds=np.asarray(eval_seconds, dtype=np.float64),
-        losses=np.asarray(losses, dtype=np.float64),
-        loss_steps=np.asarray(loss_steps, dtype=np.int64),
-        steps_done=int(steps_done),
-        seconds=time.perf_counter() - started,
-        interrupted=interrupted,
-        best_eval_step=best["step"] if config.keep_best else None,
-        diagnostics={k: np.asarray(v, dtype=np.float64) for k, v in (diagnostics or {}).items()},
-    )
+    kept = None
+    if evaluation is not None and config.keep_best:
+        kept = evaluation.kept_network(lambda: QNetwork(obs_dim, n_actions, config.hidden_sizes, config.dueling).to(device))
+    return log.result(config, q_net, kept, evaluation, steps_done, time.perf_counter() - started, interrupted)
 
 
+# --------------------------------------------------------------------------- the loop's small helpers
+
+
+def _checked_arguments(
+    config: Any, progress: Any, callback: Any, hooks: Any
+) -> tuple[DQNConfig, DQNHooks]:
+    if config is None:
+        config = DQNConfig()
+    if not isinstance(config, DQNConfig):
+        raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(step) or None, got {type(callback).__name__}")
+    if hooks is None:
+        hooks = _NO_HOOKS
+    elif not isinstance(hooks, DQNHooks):
+        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
+    return config, hooks
+
+
+# Imported lazily by the first fused-Adam step.  A Ctrl-C in the middle of such an import leaves
+# half-imported modules behind (e.g. "module 'sympy' has no attribute 'printing'" in every later
+# call, until the kernel restarts), so they are imported up front, with Ctrl-C held back meanwhile.
+_LAZY_MODULES = ("torch._dynamo", "torch.profiler._cupti_monitor")
+
+
+def _import_lazy_modules() -> None:
+    missing = [name for name in _LAZY_MODULES if name not in sys.modules]
+    if not missing:
+        return
+    with _interrupts_held_back():
+        for name in missing:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # another torch build may not have it: nothing to protect then
+                pass
+
+
+@contextlib.contextmanager
+def _interrupts_held_back() -> Iterator[None]:
+    """Run the block with SIGINT (Ctrl-C, Jupyter's stop) held back; deliver it when the block ends."""
+    held: list[int] = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        try:
+            previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+        except (ValueError, OSError):  # no signal handling here (e.g. an embedded interpreter)
+            previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+            if held and previous is not signal.SIG_IGN:
+                if callable(previous):
+                    previous(signal.SIGINT, None)  # the usual handler: raises KeyboardInterrupt
+                else:
+                    raise KeyboardInterrupt
+
+
+def _make_buffer(config: DQNConfig, hooks: DQNHooks, obs_shape: tuple[int, ...], seed: int, device: torch.device) -> Any:
+    capacity = config.buffer_size if config.use_replay else 1
+    if hooks.make_buffer is None:
+        return ReplayBuffer(capacity, obs_shape, seed=seed, device=device)
+    return hooks.make_buffer(capacity, obs_shape, seed)
+
+
+def _reset(env: Any, flatten: bool, seed: int | None = None) -> np.ndarray:
+    """A new episode's first observation; the first reset of a run also seeds the action space."""
+    if seed is None:
+        obs, _ = env.reset()
+    else:
+        obs, _ = env.reset(seed=seed)
+        env.action_space.seed(seed)
+    return obs.reshape(-1) if flatten else obs
+
+
+def _epsilon(config: DQNConfig, hooks: DQNHooks, step: int, episodes_done: int) -> float:
+    """The exploration rate before environment step ``step`` (1-based): the schedule at ``step - 1`` steps taken."""
+    if hooks.epsilon is None:
+        return linear_schedule(config.epsilon_start, config.epsilon_end, config.exploration_steps, step - 1)
+    return hooks.epsilon(step - 1, episodes_done + 1)
+
+
+def _train_now(config: DQNConfig, hooks: DQNHooks, step: int, episode_ended: bool) -> bool:
+    if hooks.should_train is None:
+        return step % config.train_frequency == 0
+    return hooks.should_train(step, episode_ended)
+
+
+class _LearningRateDecay:
+    """Sets Adam's learning rate before each round: linear from ``learning_rate`` to its final fraction."""
+
+    def __init__(self, config: DQNConfig, optimizer: torch.optim.Optimizer) -> None:
+        self.active = config.lr_final_fraction != 1.0
+        self.start, self.end = config.learning_rate, config.learning_rate * config.lr_final_fraction
+        self.steps = config.lr_decay_steps if config.lr_decay_steps is not None else config.total_steps
+        self.optimizer = optimizer
+
+    def apply(self, step: int) -> None:
+        if self.active:
+            lr = linear_schedule(self.start, self.end, self.steps, step)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+
+
+class _Evaluation:
+    """The periodic greedy evaluations, and with ``keep_best`` a copy of the best network's weights."""
+
+    def __init__(self, config: DQNConfig, started: float) -> None:
+        self.evaluator = _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
+        self.keep_best = config.keep_best
+        self.n_episodes = config.eval_episodes
+        self.started = started
+        self.steps: list[int] = []
+        self.returns: list[np.ndarray] = []
+        self.seconds: list[float] = []
+        self.best = {"mean": -math.inf, "state": None, "step": None}
+
+    def run(self, q_net: nn.Module, step: int) -> None:
+        returns = self.evaluator(q_net)
+        self.steps.append(step)
+        self.returns.append(returns)
+        self.seconds.append(time.perf_counter() - self.started)
+        if self.keep_best and returns.mean() >= self.best["mean"]:
+            self.best.update(mean=returns.mean(), step=step, state=copy.deepcopy(q_net.state_dict()))
+
+    @property
+    def last_mean(self) -> float:
+        return float(self.returns[-1].mean())
+
+    def kept_network(self, make_network: Callable[[], nn.Module]) -> nn.Module | None:
+        """A new network holding the best evaluation's weights (None if no evaluation finished)."""
+        if self.best["state"] is None:
+            return None
+        network = make_network()
+        network.load_state_dict(self.best["state"])
+        return network
+
+    def close(self) -> None:
+        self.evaluator.close()
+
+
+class _RunLog:
+    """What a run records: episodes, losses, diagnostics, and the first sign of divergence."""
+
+    def __init__(self, log_diagnostics: bool) -> None:
+        self.episode_returns: list[float] = []
+        self.episode_end_steps: list[int] = []
+        self.losses: list[float] = []
+        self.loss_steps: list[int] = []
+        self.diagnostics = {"q_mean": [], "td_error_abs": [], "grad_norm": []} if log_diagnostics else None
+        self.diverged_step: int | None = None
+
+    def end_episode(self, episode_return: float, step: int) -> None:
+        self.episode_returns.append(episode_return)
+        self.episode_end_steps.append(step)
+
+    def add_loss(self, loss: float, step: int) -> None:
+        self.losses.append(loss)
+        self.loss_steps.append(step)
+        if self.diverged_step is None and not (
+            math.isfinite(loss) and (self.diagnostics is None or math.isfinite(self.diagnostics["q_mean"][-1]))
+        ):
+            self.diverged_step = step
+            what = f"the loss is {loss}" if not math.isfinite(loss) else f"the mean Q-value is {self.diagnostics['q_mean'][-1]}"
+            warnings.warn(
+                f"train_dqn: training diverged at environment step {step:,} (gradient step {len(self.losses):,}): "
+                f"{what}. Every later loss, Q-value and evaluation is meaningless. Look for a NaN or infinite "
+                "reward or observation, a learning rate too large, or a target network updated too often; "
+                "result.diverged_step holds this step.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def result(
+        self,
+        config: DQNConfig,
+        q_net: nn.Module,
+        kept: nn.Module | None,
+        evaluation: _Evaluation | None,
+        steps_done: int,
+        seconds: float,
+        interrupted: bool,
+    ) -> DQNResult:
+        # A stop can land between two appends that belong together: keep only complete entries.
+        n_episodes = min(len(self.episode_returns), len(self.episode_end_steps))
+        diagnostics = self.diagnostics or {}
+        n_losses = min([len(self.losses), len(self.loss_steps)] + [len(v) for v in diagnostics.values()])
+        ev_steps, ev_returns, ev_seconds = (evaluation.steps, evaluation.returns, evaluation.seconds) \
+            if evaluation is not None else ([], [], [])
+        n_evals = min(len(ev_steps), len(ev_returns), len(ev_seconds))
+        return DQNResult(
+            config=config,
+            q_net=kept if kept is not None else q_net,
+            last_q_net=q_net,
+            episode_returns=np.asarray(self.episode_returns[:n_episodes], dtype=np.float64),
+            episode_end_steps=np.asarray(self.episode_end_steps[:n_episodes], dtype=np.int64),
+            eval_steps=np.asarray(ev_steps[:n_evals], dtype=np.int64),
+            eval_returns=np.asarray([r.mean() for r in ev_returns[:n_evals]], dtype=np.float64),
+            eval_episode_returns=np.asarray(ev_returns[:n_evals], dtype=np.float64).reshape(n_evals, config.eval_episodes),
+            eval_seconds=np.asarray(ev_seconds[:n_evals], dtype=np.float64),
+            losses=np.asarray(self.losses[:n_losses], dtype=np.float64),
+            loss_steps=np.asarray(self.loss_steps[:n_losses], dtype=np.int64),
+            steps_done=int(steps_done),
+            seconds=seconds,
+            interrupted=interrupted,
+            best_eval_step=evaluation.best["step"] if evaluation is not None and config.keep_best else None,
+            diagnostics={k: np.asarray(v[:n_losses], dtype=np.float64) for k, v in diagnostics.items()},
+            diverged_step=self.diverged_step,
+        )

@@ -4,6 +4,7 @@ import ast
 import dataclasses
 import inspect
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -414,3 +415,142 @@ def test_train_dqn_seeds_works_inside_a_jupyter_kernel(tmp_path):
     client.execute()  # raises CellExecutionError if the cell failed
     outputs = nb.cells[0].outputs
     assert not [o for o in outputs if o.output_type == "error"]
+
+
+# ----------------------------------------------------------------------------- stops, divergence (issue 14)
+
+# Smaller still: a run of about a second, with every log a stop could tear.
+INTERRUPTIBLE = dict(TINY, total_steps=300, learning_starts=50, buffer_size=300, batch_size=16, eval_interval=100,
+                     log_diagnostics=True, keep_best=True)
+
+
+def _assert_consistent(result):
+    assert result.losses.shape == result.loss_steps.shape
+    for name, values in result.diagnostics.items():
+        assert values.shape == result.losses.shape, name
+    assert result.episode_returns.shape == result.episode_end_steps.shape
+    n = result.eval_steps.size
+    assert result.eval_returns.shape == (n,) and result.eval_seconds.shape == (n,)
+    assert result.eval_episode_returns.shape == (n, result.config.eval_episodes)
+
+
+def test_a_stop_that_leaves_grad_mode_off_is_undone_when_train_dqn_returns():
+    def stop_inside_no_grad(step):
+        if step == 120:
+            torch.set_grad_enabled(False)  # where a Ctrl-C inside torch.no_grad().__exit__ leaves it
+            raise KeyboardInterrupt
+
+    result = train_dqn(DQNConfig(**INTERRUPTIBLE), progress=False, callback=stop_inside_no_grad)
+    assert result.interrupted and torch.is_grad_enabled()
+    assert not train_dqn(DQNConfig(**INTERRUPTIBLE), progress=False).interrupted
+
+
+def test_train_dqn_trains_inside_no_grad_and_leaves_grad_mode_as_it_found_it():
+    with torch.no_grad():
+        result = train_dqn(DQNConfig(**INTERRUPTIBLE), progress=False)
+        assert not torch.is_grad_enabled()
+    plain = train_dqn(DQNConfig(**INTERRUPTIBLE), progress=False)
+    np.testing.assert_array_equal(result.losses, plain.losses)
+
+
+def test_a_stop_between_a_diagnostic_and_its_loss_leaves_arrays_of_one_length(monkeypatch):
+    calls = []
+    real_add_loss = dqn_module._RunLog.add_loss
+
+    def add_loss_interrupted(self, loss, step):
+        calls.append(step)
+        if len(calls) == 40:  # dqn_update has appended the diagnostics; the loss is not in yet
+            raise KeyboardInterrupt
+        real_add_loss(self, loss, step)
+
+    monkeypatch.setattr(dqn_module._RunLog, "add_loss", add_loss_interrupted)
+    result = train_dqn(DQNConfig(**INTERRUPTIBLE), progress=False)
+    assert result.interrupted and result.losses.size == 39
+    _assert_consistent(result)
+
+
+def test_many_stops_at_random_moments_leave_the_kernel_able_to_train(capsys):
+    """100 interrupts, each at a random moment of a run, as Ctrl-C or the stop button deliver them."""
+    import _thread
+    import threading
+
+    config = DQNConfig(**INTERRUPTIBLE)
+    t0 = time.perf_counter()
+    train_dqn(config, progress=False)
+    duration = time.perf_counter() - t0  # how long one run takes here
+    rng = np.random.default_rng(0)
+    n_interrupted = 0
+    for i in range(100):
+        timer = threading.Timer(float(rng.uniform(0, 1.2 * duration)), _thread.interrupt_main)
+        timer.start()
+        try:
+            try:
+                result = train_dqn(config, progress=False)
+                n_interrupted += result.interrupted
+                _assert_consistent(result)
+            finally:
+                timer.join()
+            time.sleep(0.01)  # an interrupt that came after the run is delivered here at the latest
+        except KeyboardInterrupt:
+            pass  # the stop landed outside the loop (before it started, or after the run returned)
+        assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled(), f"interrupt {i}"
+        fresh = train_dqn(DQNConfig(**{**INTERRUPTIBLE, "total_steps": 120, "eval_interval": 60}), progress=False)
+        assert not fresh.interrupted and fresh.losses.size > 0, f"interrupt {i}"
+        _assert_consistent(fresh)
+    with capsys.disabled():
+        print(f"\n100 random interrupts, {n_interrupted} inside a run's loop; every next train_dqn trained")
+    assert n_interrupted >= 50
+
+
+_FIRST_CALL = """
+import _thread, sys, threading
+from dqn_helpers import DQNConfig, train_dqn
+tiny = DQNConfig(total_steps=200, learning_starts=50, batch_size=16, buffer_size=200, hidden_sizes=(16,),
+                 eval_interval=0, train_frequency=2, gradient_steps=1)
+assert "torch._dynamo" not in sys.modules
+timer = threading.Timer(float(sys.argv[1]), _thread.interrupt_main)
+try:
+    timer.start()
+    train_dqn(tiny, progress=False)
+except KeyboardInterrupt:
+    pass
+try:
+    timer.join()
+except KeyboardInterrupt:
+    pass
+try:
+    result = train_dqn(tiny, progress=False)
+except KeyboardInterrupt:  # the first run ended before the timer: the stop landed here instead
+    result = train_dqn(tiny, progress=False)
+assert not result.interrupted and result.losses.size > 0
+print("trained again")
+"""
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2, 0.5, 1.0, 2.0])
+def test_a_stop_during_the_first_calls_lazy_imports_does_not_break_torch(delay):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FIRST_CALL, str(delay)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0 and "trained again" in done.stdout, done.stderr[-2000:]
+
+
+def test_diverged_training_is_reported_with_its_step():
+    calls = []
+
+    def td_target_that_goes_nan(batch, q_net, target_net, gamma):
+        calls.append(1)
+        target = batch.rewards + gamma * (1.0 - batch.terminated) * target_net(batch.next_obs).max(dim=1).values
+        return target * float("nan") if len(calls) >= 5 else target
+
+    with pytest.warns(RuntimeWarning, match=r"training diverged at environment step [\d,]+ \(gradient step 5\)"):
+        result = train_dqn(DQNConfig(**{**TINY, "eval_interval": 0}), progress=False,
+                           hooks=DQNHooks(td_target=td_target_that_goes_nan))
+    assert result.diverged_step == result.loss_steps[4]
+    assert np.isnan(result.losses[4]) and np.all(np.isfinite(result.losses[:4]))
+
+
+def test_a_healthy_run_has_no_diverged_step(tiny_result):
+    assert tiny_result.diverged_step is None
