@@ -1429,7 +1429,7 @@ def _loop_check_config() -> Any:
         lr_final_fraction=1.0, buffer_size=1_000, batch_size=32, gamma=0.9, learning_starts=100,
         train_frequency=4, gradient_steps=2, target_update_interval=40, tau=1.0, epsilon_start=1.0,
         epsilon_end=0.05, exploration_steps=300, hidden_sizes=(32, 32), loss="huber", max_grad_norm=1.0,
-        double_dqn=False, use_replay=True, use_target_network=True, eval_interval=0, keep_best=False, seed=1,
+        double_dqn=False, use_replay=True, use_target_network=True, eval_interval=0, keep_best=False, seed=0,
     )
 
 
