@@ -59,15 +59,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from .config import DQNConfig, DQNHooks
-from .dqn import DQNResult, make_target_network
+from .dqn import (DQNResult, _checked_arguments, _epsilon, _Evaluation, _import_lazy_modules, _LearningRateDecay,
+                  _make_buffer, _reset, _RunLog, make_target_network)
 from .envs import check_dqn_spaces, make_env
-from .evaluation import _GreedyEvaluator, q_net_policy
+from .evaluation import q_net_policy
 from .networks import NumpyGreedy, QNetwork
+from .progress import progress_bar
 from .replay_buffer import ReplayBatch, ReplayBuffer
-from .schedules import linear_schedule
 from .seeding import seed_everything
 
 __all__ = ["can_batch", "train_dqn_batched"]
@@ -320,49 +320,33 @@ _BATCH_LANES = 32
 
 
 class _Seed:
-    """Everything of one seed's run that is not batched: its environment, random stream, buffer and logs."""
+    """Everything of one seed's run that is not batched: its environment, random stream, buffer, logs, evaluations."""
 
-    def __init__(self, config: DQNConfig, hooks: DQNHooks) -> None:
+    def __init__(self, config: DQNConfig, hooks: DQNHooks, started: float, n_seeds: int) -> None:
         self.config = config
+        # The same calls, in the same order, as train_dqn: the same initial weights and random streams.
         self.rng = seed_everything(config.seed)
         self.env = make_env(config.env_id, **config.env_kwargs)
-        self.obs_shape, self.n_actions, self.action_start = check_dqn_spaces(self.env, config.env_id)
-        self.obs_dim = int(np.prod(self.obs_shape))
-        self.flatten = len(self.obs_shape) != 1
+        obs_shape, self.n_actions, self.action_start = check_dqn_spaces(self.env, config.env_id)
+        self.obs_dim = int(np.prod(obs_shape))
+        self.flatten = len(obs_shape) != 1
         self.device = torch.device(config.device)
-        # The same calls, in the same order, as train_dqn: the same initial weights and streams.
         self.q_net = QNetwork(self.obs_dim, self.n_actions, config.hidden_sizes, config.dueling).to(self.device)
         self.target_net = make_target_network(self.q_net) if config.use_target_network else self.q_net
-        capacity = config.buffer_size if config.use_replay else 1  # without replay: the latest transition only
-        buffer_seed = int(self.rng.integers(2**31))
-        if hooks.make_buffer is None:
-            self.buffer = ReplayBuffer(capacity, (self.obs_dim,), seed=buffer_seed, device=self.device)
-        else:
-            self.buffer = hooks.make_buffer(capacity, (self.obs_dim,), buffer_seed)
-        self.evaluator = (
-            _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
-            if config.eval_interval > 0 else None
-        )
-        self.diagnostics = {"q_mean": [], "td_error_abs": [], "grad_norm": []} if config.log_diagnostics else None
-        self.episode_returns: list[float] = []
-        self.episode_end_steps: list[int] = []
-        self.eval_steps: list[int] = []
-        self.eval_all: list[np.ndarray] = []
-        self.eval_seconds: list[float] = []
-        self.losses: list[float] = []
-        self.loss_steps: list[int] = []
-        self.best: dict[str, Any] = {"mean": -math.inf, "state": None, "step": None}
+        self.buffer = _make_buffer(config, hooks, (self.obs_dim,), int(self.rng.integers(2**31)), self.device)
+        self.log = _RunLog(config.log_diagnostics)
+        self.evaluation = _Evaluation(config, started, share=n_seeds) if config.eval_interval > 0 else None
         self.episode_return = 0.0
-        self.obs = None
+        self.obs: np.ndarray | None = None
         self.greedy: Callable[[np.ndarray], int] | None = None
 
-    def reset(self, obs: np.ndarray) -> np.ndarray:
-        return obs.reshape(-1) if self.flatten else obs
+    def new_network(self) -> QNetwork:
+        return QNetwork(self.obs_dim, self.n_actions, self.config.hidden_sizes, self.config.dueling).to(self.device)
 
     def close(self) -> None:
         self.env.close()
-        if self.evaluator is not None:
-            self.evaluator.close()
+        if self.evaluation is not None:
+            self.evaluation.close()
 
 
 def train_dqn_batched(
@@ -387,26 +371,30 @@ def train_dqn_batched(
     Returns:
         One :class:`DQNResult` per config, in their order: each the run
         ``train_dqn(config)`` gives (see the module's docstring for how exactly).
-        After Ctrl-C every seed comes back with ``interrupted=True``.
+        After Ctrl-C every seed comes back with ``interrupted=True``, its
+        arrays of consistent lengths; grad mode is left as it was found.  A
+        seed whose loss turns NaN or infinite warns and sets ``diverged_step``,
+        as in ``train_dqn``.
     """
-    configs = list(configs)
-    if not configs or not all(isinstance(c, DQNConfig) for c in configs):
+    if isinstance(configs, DQNConfig) or not isinstance(configs, Sequence) or not configs:
         raise TypeError("configs must be a non-empty sequence of DQNConfig")
-    if hooks is None:
-        hooks = DQNHooks()
-    elif not isinstance(hooks, DQNHooks):
-        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
+    configs = list(configs)
+    for config in configs:
+        if not isinstance(config, DQNConfig):
+            raise TypeError(f"configs must hold DQNConfig objects, got a {type(config).__name__}")
+    hooks = _checked_arguments(configs[0], progress, callback, hooks)[1]
     if not can_batch(configs, hooks):
         raise ValueError(
             "these runs cannot share a batch: they must differ only in seed (distinct seeds), use replay with a "
             f"batch_size that is a multiple of {_BATCH_LANES}, and set no should_train hook; train them with "
             "train_dqn_seeds, which falls back to one run at a time"
         )
+    _import_lazy_modules()
     config = configs[0]
     n = len(configs)
     started = time.perf_counter()
-    grad_mode = torch.is_grad_enabled()
-    seeds = [_Seed(c, hooks) for c in configs]
+    grad_mode_before = torch.is_grad_enabled()
+    seeds = [_Seed(c, hooks, started, n) for c in configs]
     device = seeds[0].device
     online = _StackedQNetworks([s.q_net for s in seeds], requires_grad=True)
     target = _StackedQNetworks([s.target_net for s in seeds], requires_grad=False) if config.use_target_network else online
@@ -414,63 +402,48 @@ def train_dqn_batched(
         s.q_net = view
         s.greedy = NumpyGreedy(view) if device.type == "cpu" else q_net_policy(view, device)
     optimizer = torch.optim.Adam(online.params, lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
-    batch_size = config.batch_size if config.use_replay else 1
-    exploration = config.epsilon_start, config.epsilon_end, config.exploration_steps
-    lr_final = config.learning_rate * config.lr_final_fraction
-    lr_decay_steps = config.lr_decay_steps if config.lr_decay_steps is not None else config.total_steps
-    stored_done, epsilon_hook = hooks.stored_done, hooks.epsilon
-    elapsed = lambda: (time.perf_counter() - started) / n  # noqa: E731 - each seed's share of the wall clock
+    lr_decay = _LearningRateDecay(config, optimizer)  # the same schedule for every seed: they train in lockstep
+    batch_size = config.batch_size
+    logs = [s.log.diagnostics for s in seeds] if config.log_diagnostics else None
 
-    bar = tqdm(total=config.total_steps * n, disable=not progress, desc=desc or f"DQN x{n} seeds (batched)",
-               unit="step", mininterval=0.5)
+    bar = progress_bar(total=config.total_steps * n, disable=not progress, desc=desc or f"DQN x{n} seeds (batched)",
+                       unit="step", mininterval=0.5)
     steps_done, interrupted = 0, False
     try:
+        torch.set_grad_enabled(True)
         for s in seeds:
-            obs, _ = s.env.reset(seed=s.config.seed)
-            s.env.action_space.seed(s.config.seed)
-            s.obs = s.reset(obs)
+            s.obs = _reset(s.env, s.flatten, seed=s.config.seed)
         for step in range(1, config.total_steps + 1):
-            # Act, store, bookkeep: each seed on its own, exactly as train_dqn.
+            # Act, store, move on: each seed on its own, exactly as train_dqn.
             for s in seeds:
-                if epsilon_hook is None:
-                    epsilon = linear_schedule(*exploration, step - 1)
-                else:
-                    epsilon = epsilon_hook(step - 1, len(s.episode_returns) + 1)
-                if s.rng.random() < epsilon:
+                if s.rng.random() < _epsilon(s.config, hooks, step, len(s.log.episode_returns)):
                     action = int(s.rng.integers(s.n_actions))
                 else:
                     action = s.greedy(s.obs)
                 next_obs, reward, terminated, truncated, _ = s.env.step(action + s.action_start)
-                next_obs = s.reset(next_obs)
-                s.buffer.add(s.obs, action, reward, next_obs,
-                             terminated if stored_done is None else bool(stored_done(terminated, truncated)))
+                if s.flatten:
+                    next_obs = next_obs.reshape(-1)
+                stored = terminated if hooks.stored_done is None else bool(hooks.stored_done(terminated, truncated))
+                s.buffer.add(s.obs, action, reward, next_obs, stored)
                 s.episode_return += float(reward)
                 if terminated or truncated:
-                    s.episode_returns.append(s.episode_return)
-                    s.episode_end_steps.append(step)
+                    s.log.end_episode(s.episode_return, step)
                     s.episode_return = 0.0
-                    s.obs = s.reset(s.env.reset()[0])
+                    s.obs = _reset(s.env, s.flatten)
                 else:
                     s.obs = next_obs
             steps_done = step
 
-            # Learn: every seed's gradient steps together (their buffers hold the same count).
-            if (
-                step >= config.learning_starts
-                and step % config.train_frequency == 0
-                and all(len(s.buffer) >= batch_size for s in seeds)
-            ):
-                if config.lr_final_fraction != 1.0:
-                    lr = linear_schedule(config.learning_rate, lr_final, lr_decay_steps, step)
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr
-                logs = [s.diagnostics for s in seeds] if config.log_diagnostics else None
+            # Learn: every seed's round of gradient steps together (their buffers hold the same count).
+            if step >= config.learning_starts and step % config.train_frequency == 0 and len(seeds[0].buffer) >= batch_size:
+                lr_decay.apply(step)
                 for _ in range(config.gradient_steps):
                     batch, batches = _sample([s.buffer for s in seeds], batch_size)
                     losses = _batched_update(online, target, optimizer, batch, batches, config, hooks, logs)
                     for s, loss in zip(seeds, losses):
-                        s.losses.append(loss)
-                        s.loss_steps.append(step)
+                        s.log.add_loss(loss, step)
+
+            # Update the target networks, all at once.
             if config.use_target_network and step >= config.learning_starts and step % config.target_update_interval == 0:
                 with torch.no_grad():
                     if config.tau == 1.0:
@@ -478,15 +451,11 @@ def train_dqn_batched(
                     else:
                         torch._foreach_lerp_(target.params, online.params, config.tau)
 
+            # ---- Beside the algorithm: evaluation (and keep_best), progress, the caller's callback.
             if config.eval_interval > 0 and (step % config.eval_interval == 0 or step == config.total_steps):
-                for i, s in enumerate(seeds):
-                    returns = s.evaluator(s.q_net)
-                    s.eval_all.append(returns)
-                    s.eval_steps.append(step)
-                    s.eval_seconds.append(elapsed())
-                    if config.keep_best and returns.mean() >= s.best["mean"]:
-                        s.best.update(mean=returns.mean(), step=step, state=online.state_dict(i))
-                bar.set_postfix(eval_return=f"{np.mean([s.eval_all[-1].mean() for s in seeds]):.1f}", refresh=False)
+                for s in seeds:
+                    s.evaluation.run(s.q_net, step)
+                bar.set_postfix(eval_return=f"{np.mean([s.evaluation.last_mean for s in seeds]):.1f}", refresh=False)
             if step % 500 == 0:
                 bar.update(500 * n)
             if callback is not None:
@@ -494,50 +463,17 @@ def train_dqn_batched(
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        torch.set_grad_enabled(grad_mode)  # an interrupt inside a no_grad block must not leave autograd off
+        torch.set_grad_enabled(grad_mode_before)  # a stop inside a no_grad block must not leave autograd off
         bar.update(steps_done * n - bar.n)
         bar.close()
         for s in seeds:
             s.close()
 
-    seconds = elapsed()
-    return [_result(s, online.state_dict(i), steps_done, seconds, interrupted) for i, s in enumerate(seeds)]
-
-
-def _result(s: _Seed, last_state: dict[str, torch.Tensor], steps_done: int, seconds: float,
-            interrupted: bool) -> DQNResult:
-    """Seed ``s``'s :class:`DQNResult`, its networks copied out of the stack; logs cut to a common length."""
-    config = s.config
-
-    def network(state: dict[str, torch.Tensor]) -> QNetwork:
-        net = QNetwork(s.obs_dim, s.n_actions, config.hidden_sizes, config.dueling).to(s.device)
-        net.load_state_dict(state)
-        return net
-
-    last_q_net = network(last_state)
-    returned = last_q_net
-    if config.keep_best and s.best["state"] is not None:
-        returned = network(s.best["state"])
-    # An interrupt can land between two appends: keep only entries every log has.
-    n_losses = min([len(s.losses), len(s.loss_steps)] + [len(v) for v in (s.diagnostics or {}).values()])
-    n_evals = min(len(s.eval_all), len(s.eval_steps), len(s.eval_seconds))
-    n_episodes = min(len(s.episode_returns), len(s.episode_end_steps))
-    eval_all = s.eval_all[:n_evals]
-    return DQNResult(
-        config=config,
-        q_net=returned,
-        last_q_net=last_q_net,
-        episode_returns=np.asarray(s.episode_returns[:n_episodes], dtype=np.float64),
-        episode_end_steps=np.asarray(s.episode_end_steps[:n_episodes], dtype=np.int64),
-        eval_steps=np.asarray(s.eval_steps[:n_evals], dtype=np.int64),
-        eval_returns=np.asarray([r.mean() for r in eval_all], dtype=np.float64),
-        eval_episode_returns=np.asarray(eval_all, dtype=np.float64).reshape(n_evals, config.eval_episodes),
-        eval_seconds=np.asarray(s.eval_seconds[:n_evals], dtype=np.float64),
-        losses=np.asarray(s.losses[:n_losses], dtype=np.float64),
-        loss_steps=np.asarray(s.loss_steps[:n_losses], dtype=np.int64),
-        steps_done=int(steps_done),
-        seconds=seconds,
-        interrupted=interrupted,
-        best_eval_step=s.best["step"] if config.keep_best else None,
-        diagnostics={k: np.asarray(v[:n_losses], dtype=np.float64) for k, v in (s.diagnostics or {}).items()},
-    )
+    seconds = (time.perf_counter() - started) / n  # each seed's share of the wall clock
+    results = []
+    for i, s in enumerate(seeds):
+        last = s.new_network()
+        last.load_state_dict(online.state_dict(i))
+        kept = s.evaluation.kept_network(s.new_network) if s.evaluation is not None and config.keep_best else None
+        results.append(s.log.result(s.config, last, kept, s.evaluation, steps_done, seconds, interrupted))
+    return results

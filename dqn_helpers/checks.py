@@ -18,7 +18,9 @@ yet filled in) lets that error through unchanged.
 The checks use their own random generators and restore torch's global random
 state, so calling one never changes the numbers the rest of a notebook sees.
 
-This module imports nothing else of ``dqn_helpers``: it only needs numpy and torch.
+Each check computes its expected answers itself, with numpy and torch only.  The one
+exception is ``check_dqn_loop``, whose point is to compare your loop with ``train_dqn``:
+its section imports the package inside its own functions.
 """
 
 from __future__ import annotations
@@ -1925,7 +1927,7 @@ def check_dqn_loop(fn: Callable[..., Any]) -> None:
     the classic mistakes reproduces your run exactly, which mistake.
     """
     check = "check_dqn_loop"
-    _require_callable(check, fn, "loop function")
+    _require_callable(check, fn)
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()
     try:
         config = _loop_check_config()

@@ -483,11 +483,12 @@ class _LearningRateDecay:
 class _Evaluation:
     """The periodic greedy evaluations, and with ``keep_best`` a copy of the best network's weights."""
 
-    def __init__(self, config: DQNConfig, started: float) -> None:
+    def __init__(self, config: DQNConfig, started: float, share: int = 1) -> None:
         self.evaluator = _GreedyEvaluator(config.env_id, config.eval_episodes, config.eval_seed, config.env_kwargs)
         self.keep_best = config.keep_best
         self.n_episodes = config.eval_episodes
         self.started = started
+        self.share = share  # seeds sharing the wall clock (a batched run): seconds count 1/share of it
         self.steps: list[int] = []
         self.returns: list[np.ndarray] = []
         self.seconds: list[float] = []
@@ -497,7 +498,7 @@ class _Evaluation:
         returns = self.evaluator(q_net)
         self.steps.append(step)
         self.returns.append(returns)
-        self.seconds.append(time.perf_counter() - self.started)
+        self.seconds.append((time.perf_counter() - self.started) / self.share)
         if self.keep_best and returns.mean() >= self.best["mean"]:
             self.best.update(mean=returns.mean(), step=step, state=copy.deepcopy(q_net.state_dict()))
 

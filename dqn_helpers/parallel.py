@@ -333,14 +333,20 @@ def _run_here(configs: list[DQNConfig], tasks: list[list[int]], progress: bool,
     results: dict[int, DQNResult] = {}
     done_before = 0
     for task in tasks:
-        task_callback = None
-        if callback is not None:
-            def task_callback(step: int, _before: int = done_before, _width: int = len(task)) -> None:
-                if step % _REPORT_EVERY == 0:
-                    callback(_before + step * _width)
+        task_callback = _progress_callback(callback, done_before, len(task)) if callback is not None else None
         group = _train_group([configs[i] for i in task], hooks, progress, task_callback)
         results.update(zip(task, group))
         done_before += sum(r.steps_done for r in group)
         if any(r.interrupted for r in group):
             break
     return [results[i] for i in sorted(results)]
+
+
+def _progress_callback(callback: Callable[[int], Any], done_before: int, width: int) -> Callable[[int], None]:
+    """A run's ``callback(step)`` that reports ``callback(steps of all runs so far)`` every few hundred steps."""
+
+    def report(step: int) -> None:
+        if step % _REPORT_EVERY == 0:
+            callback(done_before + step * width)
+
+    return report

@@ -199,3 +199,18 @@ def test_can_batch_says_which_runs_share_a_batch():
 def test_train_dqn_batched_rejects_what_it_cannot_batch(configs, hooks, error, message):
     with pytest.raises(error, match=message):
         train_dqn_batched(configs, progress=False, hooks=hooks)
+
+
+def test_a_seed_that_diverges_warns_and_names_its_step_as_train_dqn_does():
+    def loss_that_turns_nan(q_values, actions, target):
+        chosen = q_values.gather(1, actions.unsqueeze(1)).squeeze(1)
+        return ((chosen - target) ** 2).mean() * (float("nan") if target.sum() > 0 else 1.0)
+
+    config = DQNConfig(**SHORT)
+    hooks = DQNHooks(loss=loss_that_turns_nan)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        batched = train_dqn_batched([dataclasses.replace(config, seed=s) for s in SEEDS], progress=False, hooks=hooks)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        single = train_dqn(dataclasses.replace(config, seed=SEEDS[0]), progress=False, hooks=hooks)
+    assert all(r.diverged_step is not None for r in batched)
+    assert batched[0].diverged_step == single.diverged_step
