@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="4 seeds x 3,000 steps per workload")
     parser.add_argument("--only", choices=["cartpole", "acrobot", "64x64"], action="append",
                         help="run only these workloads (repeatable)")
+    parser.add_argument("--steps", type=int, help="environment steps per run for every workload (default: 50k CartPole, 20k others)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         "acrobot": DQNConfig(env_id="Acrobot-v1", total_steps=3_000 if args.quick else 20_000),
         "64x64": DQNConfig(hidden_sizes=(64, 64), total_steps=3_000 if args.quick else 20_000),
     }
+    if args.steps:
+        workloads = {k: dataclasses.replace(v, total_steps=args.steps) for k, v in workloads.items()}
     rows = []
     print(f"{n_seeds} seeds each; machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     print(f"{'workload':>10} | {'cores':>5} | {'way':>7} | {'wall s':>7} | {'CPU s':>7} | {'steps/CPU-s':>11} | same runs")
