@@ -57,6 +57,7 @@ from .progress import progress_bar
 from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
 from .seeding import seed_everything
+from .validation import check_number
 
 __all__ = [
     "DQNConfig",  # defined in config.py, re-exported here: the loop's settings
@@ -116,11 +117,13 @@ class DQNResult:
 
     def solved_step(self, threshold: float = 475.0) -> int | None:
         """The step of the first evaluation whose mean return reached ``threshold`` (None if none did)."""
+        threshold = check_number(threshold, "threshold")
         hits = np.flatnonzero(self.eval_returns >= threshold)
         return int(self.eval_steps[hits[0]]) if hits.size else None
 
     def solved_seconds(self, threshold: float = 475.0) -> float | None:
         """Wall-clock seconds from the start until that first evaluation ended (None if never)."""
+        threshold = check_number(threshold, "threshold")
         hits = np.flatnonzero(self.eval_returns >= threshold)
         return float(self.eval_seconds[hits[0]]) if hits.size else None
 
@@ -140,6 +143,8 @@ class DQNResult:
 
 def make_target_network(q_net: nn.Module) -> nn.Module:
     """A frozen copy of ``q_net``: same outputs now, no shared parameters, ``requires_grad=False``."""
+    if not isinstance(q_net, nn.Module):
+        raise TypeError(f"q_net must be a torch nn.Module (e.g. a QNetwork), got {type(q_net).__name__}")
     target_net = copy.deepcopy(q_net)
     for param in target_net.parameters():
         param.requires_grad_(False)
@@ -149,10 +154,15 @@ def make_target_network(q_net: nn.Module) -> nn.Module:
 @torch.no_grad()
 def polyak_update(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
     """In place: ``target <- tau * online + (1 - tau) * target`` for every parameter (tau=1: copy)."""
-    if not 0.0 < tau <= 1.0:
-        raise ValueError(f"tau must be in (0, 1], got {tau}")
+    tau = check_number(tau, "tau", 0.0, 1.0, low_open=True)
+    for name, net in (("target_net", target_net), ("q_net", q_net)):
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"{name} must be a torch nn.Module, got {type(net).__name__}")
     targets = list(target_net.parameters())
     onlines = list(q_net.parameters())
+    if [t.shape for t in targets] != [o.shape for o in onlines]:
+        raise ValueError("target_net and q_net must have the same architecture (parameters of the same shapes, "
+                         "in the same order); make the target with make_target_network(q_net)")
     if tau == 1.0:
         torch._foreach_copy_(targets, onlines)
     else:

@@ -681,3 +681,31 @@ def test_a_time_limit_of_its_own_is_kept_cartpole_returns_are_unchanged():
     one_by_one = evaluate(q_net_policy(net), "CartPole-v1", 3, 10_000)
     np.testing.assert_array_equal(fast, one_by_one)
     assert time_limit(make_env("CartPole-v1")) == 500
+
+
+# ----------------------------------------------------------------------------- the loop's pieces (dqn.py)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: dqn_pieces.polyak_update(_net(), _net(), "0.5"), TypeError, "tau"),
+        (lambda: dqn_pieces.polyak_update(_net(), _net(), float("nan")), ValueError, "tau"),
+        (lambda: dqn_pieces.polyak_update(_net(), _net(), 0.0), ValueError, "tau"),
+        (lambda: dqn_pieces.polyak_update(_net(), _net(hidden=(8,)), 0.5), ValueError, "same architecture"),
+        (lambda: dqn_pieces.polyak_update("net", _net(), 0.5), TypeError, "target_net"),
+        (lambda: dqn_pieces.make_target_network("net"), TypeError, "q_net"),
+    ],
+)
+def test_the_target_network_pieces_reject_nonsense_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def _net(hidden=(4,)):
+    from dqn_helpers import QNetwork
+
+    return QNetwork(4, 2, hidden)
+
+
+import dqn_helpers.dqn as dqn_pieces  # noqa: E402
