@@ -13,6 +13,7 @@ Each module is one idea a notebook teaches or uses:
 - :mod:`~dqn_helpers.dqn`: ``train_dqn``, ``DQNResult``, ``dqn_update``, ``make_target_network``, ``polyak_update``
 - :mod:`~dqn_helpers.agents`: ``save_agent``, ``load_agent``
 - :mod:`~dqn_helpers.parallel`: ``train_dqn_seeds`` and ``train_dqn_runs`` (several runs in parallel processes)
+- :mod:`~dqn_helpers.stats`: ``interval``, ``difference``, ``iqm`` (bootstrap intervals over seeds; import them from there)
 - :mod:`~dqn_helpers.diagnostics`: ``start_state_values`` (Q at the start state vs the return obtained)
 - :mod:`~dqn_helpers.baselines`: ``train_sb3_dqn``, ``zoo_settings`` (Stable-Baselines3's DQN, RL Zoo settings)
 - :mod:`~dqn_helpers.tabular`: ``value_iteration``, ``policy_value``, ``q_learning``, ``sarsa``,
