@@ -79,6 +79,8 @@ def plot_learning_curves(
     xlabel: str = "episode",
     ylabel: str = "return",
     title: str | None = None,
+    clip: tuple[float, float] | None = None,
+    legend_loc: str = "best",
 ) -> plt.Axes:
     """Plot the mean over seeds of one or more learning curves, with a band.
 
@@ -91,10 +93,14 @@ def plot_learning_curves(
         band: ``"std"`` (mean plus or minus one standard deviation over seeds),
             ``"sem"`` (plus or minus one standard error of the mean, std / sqrt(n_seeds):
             how precisely the mean is known) or ``"minmax"`` (the lowest and highest seed).
-        xlabel, ylabel, title: axis labels and title; give units.
+        xlabel, ylabel, title: axis labels and title; give units, and let the title state the finding.
+        clip: ``(low, high)``, the possible values (``(0, 500)`` for CartPole returns): a ``"std"`` or
+            ``"sem"`` band is cut there, so that it never shows an impossible value.
+        legend_loc: where the legend goes (matplotlib's ``loc``: ``"lower right"``, ...); call
+            ``ax.legend`` again only with ``title=ax.get_legend().get_title().get_text()``, or the band's name is lost.
 
     Returns:
-        The axes.  The legend names each curve and its number of seeds.
+        The axes.  The legend names each curve and its number of seeds; its title names the band.
     """
     band = check_choice(band, "band", ("std", "sem", "minmax"))
     smooth = check_int(smooth, "smooth", minimum=1)
@@ -102,6 +108,12 @@ def plot_learning_curves(
     _check_text(xlabel, "xlabel")
     _check_text(ylabel, "ylabel")
     _check_text(title, "title", optional=True)
+    if clip is not None:
+        if isinstance(clip, (str, bytes)) or not hasattr(clip, "__len__") or len(clip) != 2:
+            raise TypeError(f"clip must be a (low, high) pair of numbers, got {describe(clip)}")
+        clip = (check_number(clip[0], "clip[0]", finite=False), check_number(clip[1], "clip[1]", finite=False))
+        if clip[0] >= clip[1]:
+            raise ValueError(f"clip must be (low, high) with low < high, got {clip}")
     if not isinstance(curves, Mapping):
         curves = {"": curves}
     if len(curves) == 0:
@@ -124,6 +136,8 @@ def plot_learning_curves(
             low, high = mean - spread, mean + spread
         else:
             low, high = data.min(axis=0), data.max(axis=0)
+        if clip is not None:
+            low, high = np.clip(low, *clip), np.clip(high, *clip)
         n = data.shape[0]
         name = f"{label} ({n} seed{'s' if n != 1 else ''})".strip()
         (line,) = ax.plot(xs, mean, label=name)
@@ -133,9 +147,17 @@ def plot_learning_curves(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend()
+    ax.legend(title=BAND_NAMES[band], title_fontsize="small", loc=check_str(legend_loc, "legend_loc"))
     ax.grid(alpha=0.3)
     return ax
+
+
+# What each band of plot_learning_curves shows, as its legend says it.
+BAND_NAMES = {
+    "std": "line: mean; band: +-1 std over seeds",
+    "sem": "line: mean; band: +-1 standard error",
+    "minmax": "line: mean; band: lowest to highest seed",
+}
 
 
 # Grid worlds: where each action moves, as (row change, column change).

@@ -263,7 +263,9 @@ for case, kwargs, error, name in [
     ("smooth=0", dict(smooth=0), ValueError, "smooth"), ("smooth='2'", dict(smooth="2"), TypeError, "smooth"),
     ("ax='axes'", dict(ax="axes"), TypeError, "ax"), ("x too short", dict(x=[1, 2]), ValueError, "x"),
     ("x strings", dict(x=list("abcde")), TypeError, "x"), ("xlabel=3", dict(xlabel=3), TypeError, "xlabel"),
-    ("title=5", dict(title=5), TypeError, "title"),
+    ("title=5", dict(title=5), TypeError, "title"), ("clip=500", dict(clip=500), TypeError, "clip"),
+    ("clip reversed", dict(clip=(500, 0)), ValueError, "clip"), ("clip nan", dict(clip=(float("nan"), 1)), ValueError, "clip"),
+    ("legend_loc=1", dict(legend_loc=1), TypeError, "legend_loc"),
 ]:
     bad("plot_learning_curves", case, lambda k=kwargs: plot_learning_curves(CURVES, **k), error, name)
 bad("plot_learning_curves", "ragged curves", lambda: plot_learning_curves({"a": [[1, 2], [3]]}), ValueError, "curves")

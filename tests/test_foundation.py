@@ -133,6 +133,18 @@ def test_plot_learning_curves_draws_the_mean_and_names_the_seed_count():
     assert labels == ["a (2 seeds)", "b (3 seeds)"]
     assert len(ax.collections) == 2  # one shaded band per curve
     assert ax.get_xlabel() == "environment steps"
+    assert ax.get_legend().get_title().get_text() == "line: mean; band: +-1 std over seeds"
+
+
+def test_plot_learning_curves_names_its_band_and_clips_it_to_possible_values():
+    curves = np.array([[0.0, 10.0, 500.0], [0.0, 490.0, 500.0], [30.0, 250.0, 400.0]])
+    ax = plot_learning_curves(curves, band="std", clip=(0, 500), legend_loc="lower right")
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() >= 0 and band.max() <= 500
+    unclipped = plot_learning_curves(curves, band="std").collections[0].get_paths()[0].vertices[:, 1]
+    assert unclipped.min() < 0 and unclipped.max() > 500        # the same data goes out of range without clip
+    assert plot_learning_curves(curves, band="minmax").get_legend().get_title().get_text() == (
+        "line: mean; band: lowest to highest seed")
 
 
 def test_plot_learning_curves_rejects_ragged_seeds_and_mismatched_x():
