@@ -57,7 +57,7 @@ from .progress import progress_bar
 from .replay_buffer import ReplayBatch, ReplayBuffer
 from .schedules import linear_schedule
 from .seeding import seed_everything
-from .validation import check_number
+from .validation import check_bool, check_callable, check_choice, check_number, describe
 
 __all__ = [
     "DQNConfig",  # defined in config.py, re-exported here: the loop's settings
@@ -192,6 +192,63 @@ def dqn_update(
     batch's mean Q(s, a), mean |TD error| and the gradient norm before clipping.
     ``td_target_fn`` and ``loss_fn`` replace the target and the loss (see :class:`DQNHooks`).
     """
+    _check_update_arguments(q_net, target_net, optimizer, batch, gamma, loss, max_grad_norm, double_dqn,
+                            diagnostics, td_target_fn, loss_fn)
+    return _dqn_update(q_net, target_net, optimizer, batch, gamma, loss, max_grad_norm, double_dqn, diagnostics,
+                       td_target_fn, loss_fn)
+
+
+def _check_update_arguments(q_net, target_net, optimizer, batch, gamma, loss, max_grad_norm, double_dqn,
+                            diagnostics, td_target_fn, loss_fn) -> None:
+    """dqn_update's arguments, checked once per call from outside (train_dqn calls _dqn_update directly)."""
+    for name, value in (("q_net", q_net), ("target_net", target_net)):
+        if not isinstance(value, nn.Module):
+            raise TypeError(f"{name} must be a torch nn.Module (e.g. a QNetwork), got {describe(value)}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. torch.optim.Adam(q_net.parameters())), "
+                        f"got {describe(optimizer)}")
+    fields = ("obs", "actions", "rewards", "next_obs", "terminated")
+    if not all(isinstance(getattr(batch, f, None), torch.Tensor) for f in fields):
+        raise TypeError("batch must be a ReplayBatch (from ReplayBuffer.sample): tensors obs, actions, rewards, "
+                        f"next_obs and terminated, got {describe(batch)}")
+    check_number(gamma, "gamma", 0.0, 1.0)
+    check_choice(loss, "loss", ("huber", "mse"))
+    if max_grad_norm is not None:
+        check_number(max_grad_norm, "max_grad_norm", 0.0, low_open=True)
+    check_bool(double_dqn, "double_dqn")
+    if diagnostics is not None and not isinstance(diagnostics, dict):
+        raise TypeError(f"diagnostics must be None or a dict of lists, got {describe(diagnostics)}")
+    check_callable(td_target_fn, "td_target_fn", optional=True)
+    check_callable(loss_fn, "loss_fn", optional=True)
+    n = batch.rewards.shape[0] if batch.rewards.ndim == 1 else None
+    if n is None or any(t.shape[:1] != (n,) for t in (batch.obs, batch.actions, batch.next_obs, batch.terminated)):
+        raise ValueError("batch must hold one row per transition in every field: got obs "
+                         f"{tuple(batch.obs.shape)}, actions {tuple(batch.actions.shape)}, rewards "
+                         f"{tuple(batch.rewards.shape)}, next_obs {tuple(batch.next_obs.shape)}, terminated "
+                         f"{tuple(batch.terminated.shape)}")
+    if batch.actions.dtype != torch.int64:
+        raise TypeError(f"batch.actions must be int64 action indices, got {batch.actions.dtype}")
+    with torch.no_grad():
+        n_actions = q_net(batch.obs[:1]).shape[-1]
+    if n and (int(batch.actions.min()) < 0 or int(batch.actions.max()) >= n_actions):
+        raise ValueError(f"batch.actions must be in [0, {n_actions - 1}] (q_net has {n_actions} outputs), got "
+                         f"values from {int(batch.actions.min())} to {int(batch.actions.max())}")
+
+
+def _dqn_update(
+    q_net: nn.Module,
+    target_net: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: ReplayBatch,
+    gamma: float,
+    loss: str = "huber",
+    max_grad_norm: float | None = 10.0,
+    double_dqn: bool = False,
+    diagnostics: dict[str, list[float]] | None = None,
+    td_target_fn: Callable[..., torch.Tensor] | None = None,
+    loss_fn: Callable[..., torch.Tensor] | None = None,
+) -> float:
+    """dqn_update without the argument checks: the training loop's hot path."""
     with torch.no_grad():
         if td_target_fn is None:
             next_q_target = target_net(batch.next_obs)  # (B, n_actions)
@@ -350,7 +407,7 @@ def train_dqn(
                 lr_decay.apply(step)
                 for _ in range(config.gradient_steps):
                     batch = buffer.sample(batch_size)
-                    loss = dqn_update(q_net, target_net, optimizer, batch, config.gamma, config.loss,
+                    loss = _dqn_update(q_net, target_net, optimizer, batch, config.gamma, config.loss,
                                       config.max_grad_norm, config.double_dqn, log.diagnostics, hooks.td_target,
                                       hooks.loss)
                     log.add_loss(loss, step)
@@ -465,13 +522,27 @@ def _epsilon(config: DQNConfig, hooks: DQNHooks, step: int, episodes_done: int) 
     """The exploration rate before environment step ``step`` (1-based): the schedule at ``step - 1`` steps taken."""
     if hooks.epsilon is None:
         return linear_schedule(config.epsilon_start, config.epsilon_end, config.exploration_steps, step - 1)
-    return hooks.epsilon(step - 1, episodes_done + 1)
+    epsilon = hooks.epsilon(step - 1, episodes_done + 1)
+    if type(epsilon) is not float or not 0.0 <= epsilon <= 1.0:      # the fast path: a float in range
+        try:
+            epsilon = check_number(epsilon, "the epsilon hook's return value", 0.0, 1.0)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{error} (DQNHooks.epsilon(step={step - 1}, episode={episodes_done + 1}) must "
+                              "return the exploration rate, a number in [0, 1])") from None
+    return epsilon
 
 
 def _train_now(config: DQNConfig, hooks: DQNHooks, step: int, episode_ended: bool) -> bool:
     if hooks.should_train is None:
         return step % config.train_frequency == 0
-    return hooks.should_train(step, episode_ended)
+    answer = hooks.should_train(step, episode_ended)
+    if type(answer) is not bool:
+        try:
+            answer = check_bool(answer, "the should_train hook's return value")
+        except TypeError as error:
+            raise TypeError(f"{error} (DQNHooks.should_train(step={step}, episode_ended={episode_ended}) must "
+                            "return True to train now or False)") from None
+    return answer
 
 
 class _LearningRateDecay:

@@ -711,3 +711,75 @@ def _net(hidden=(4,)):
 
 
 import dqn_helpers.dqn as dqn_pieces  # noqa: E402
+
+
+# --- dqn_update (public: checked; train_dqn's own calls skip the checks)
+def _update_pieces():
+    import torch as _torch
+    from dqn_helpers import QNetwork, ReplayBuffer, dqn_update
+    buffer = ReplayBuffer(16, (4,), seed=0)
+    for i in range(16):
+        buffer.add(np.full(4, i, dtype=np.float32), i % 2, 1.0, np.full(4, i + 1, dtype=np.float32), False)
+    q_net = QNetwork(4, 2, (8,))
+    return dqn_update, q_net, _torch.optim.Adam(q_net.parameters()), buffer.sample(8)
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (dict(q_net="net"), TypeError, "q_net must be a torch nn.Module"),
+    (dict(optimizer=None), TypeError, "optimizer must be"),
+    (dict(batch=(1, 2)), TypeError, "batch must be a ReplayBatch"),
+    (dict(gamma="0.9"), TypeError, "gamma"),
+    (dict(gamma=1.5), ValueError, "gamma"),
+    (dict(gamma=float("nan")), ValueError, "gamma"),
+    (dict(loss="l1"), ValueError, "loss"),
+    (dict(max_grad_norm=0), ValueError, "max_grad_norm"),
+    (dict(double_dqn="False"), TypeError, "double_dqn"),
+    (dict(diagnostics=[]), TypeError, "diagnostics"),
+    (dict(td_target_fn=3), TypeError, "td_target_fn"),
+    (dict(actions=5), ValueError, r"batch.actions must be in \[0, 1\]"),
+    (dict(actions=-1), ValueError, "batch.actions must be in"),
+    (dict(short_rewards=True), ValueError, "one row per transition"),
+])
+def test_dqn_update_rejects_bad_arguments_by_name(change, error, words):
+    import torch as _torch
+    dqn_update, q_net, optimizer, batch = _update_pieces()
+    if "actions" in change:
+        batch = batch._replace(actions=_torch.full_like(batch.actions, change.pop("actions")))
+    if change.pop("short_rewards", False):
+        batch = batch._replace(rewards=batch.rewards[:3])
+    kwargs = dict(q_net=q_net, target_net=q_net, optimizer=optimizer, batch=batch, gamma=0.9)
+    kwargs.update(change)
+    before = [p.detach().clone() for p in q_net.parameters()]
+    with pytest.raises(error, match=words):
+        dqn_update(**kwargs)
+    assert all(np.array_equal(a, b.detach()) for a, b in zip(before, q_net.parameters())), "no step on bad input"
+
+
+def test_dqn_update_still_steps_on_good_input():
+    dqn_update, q_net, optimizer, batch = _update_pieces()
+    before = [p.detach().clone() for p in q_net.parameters()]
+    loss = dqn_update(q_net, q_net, optimizer, batch, gamma=np.float64(0.9), double_dqn=np.bool_(True))
+    assert np.isfinite(loss) and any(not np.array_equal(a, b.detach()) for a, b in zip(before, q_net.parameters()))
+
+
+@pytest.mark.parametrize("hook, error, words", [
+    (dict(epsilon=lambda step, episode: "0.1"), TypeError, "epsilon hook's return value"),
+    (dict(epsilon=lambda step, episode: 1.5), ValueError, "epsilon hook's return value"),
+    (dict(epsilon=lambda step, episode: None), TypeError, "epsilon hook's return value"),
+    (dict(should_train=lambda step, ended: "yes"), TypeError, "should_train hook's return value"),
+    (dict(should_train=lambda step, ended: None), TypeError, "should_train hook's return value"),
+])
+def test_a_hook_that_returns_nonsense_gets_a_clear_error(hook, error, words):
+    from dqn_helpers import DQNConfig, DQNHooks, train_dqn
+    config = DQNConfig(total_steps=200, learning_starts=50, batch_size=32, train_frequency=4, gradient_steps=1,
+                       buffer_size=200, hidden_sizes=(8,), eval_interval=0, keep_best=False)
+    with pytest.raises(error, match=words):
+        train_dqn(config, progress=False, hooks=DQNHooks(**hook))
+
+
+def test_hooks_may_return_numpy_scalars():
+    from dqn_helpers import DQNConfig, DQNHooks, train_dqn
+    config = DQNConfig(total_steps=200, learning_starts=50, batch_size=32, train_frequency=4, gradient_steps=1,
+                       buffer_size=200, hidden_sizes=(8,), eval_interval=0, keep_best=False)
+    hooks = DQNHooks(epsilon=lambda step, episode: np.float32(0.2), should_train=lambda step, ended: np.bool_(step % 4 == 0))
+    assert len(train_dqn(config, progress=False, hooks=hooks).losses) > 0
