@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from .config import DQNConfig, DQNHooks
 from .dqn import DQNResult
@@ -31,8 +32,8 @@ def mystery_td_target(rewards: torch.Tensor, next_q_values: torch.Tensor, termin
 
 def mystery_loss(q_values: torch.Tensor, actions: torch.Tensor, td_target: torch.Tensor) -> torch.Tensor:
     """The hunt's loss: ``q_values`` (B, n_actions), ``actions`` (B,) int64, ``td_target`` (B,) -> scalar."""
-    q_taken = q_values.gather(1, actions.unsqueeze(1))
-    return ((q_taken - td_target) ** 2).mean()
+    q_taken = q_values.max(dim=1).values
+    return F.smooth_l1_loss(q_taken, td_target)
 
 
 def train_mystery(config: DQNConfig, seeds: Sequence[int],
