@@ -426,7 +426,7 @@ def plot_diagnostics(
         if reference and key in reference:
             value, label = reference[key]
             ax.axhline(value, color="black", linestyle="--", linewidth=1, label=label)
-            ax.legend(fontsize="small")
+            ax.legend(fontsize="small", title=BAND_NAMES[band], title_fontsize="small")  # keep the band's name
     if title:
         axes[0].figure.suptitle(title)
         axes[0].figure.tight_layout()

@@ -114,6 +114,7 @@ def test_a_reference_value_is_drawn_as_a_dashed_line():
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 99.3
     assert "perfect episode" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_legend().get_title().get_text() == "line: mean; band: +-1 std over seeds", "the band keeps its name"
     plt.close("all")
 
 
