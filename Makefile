@@ -24,7 +24,7 @@ PORT            ?= 8888
 export XDG_RUNTIME_DIR := $(CURDIR)/.cache/xdg-runtime
 export SDL_AUDIODRIVER := dummy
 
-PYTEST_ARGS := -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+PYTEST_ARGS := -n 2 --dist loadfile --durations=12 --nbval-lax --nbval-current-env \
                --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup lab test notebooks book student bench clean
