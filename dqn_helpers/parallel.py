@@ -155,22 +155,23 @@ def _train_group(configs: list[DQNConfig], hooks: DQNHooks | None, progress: boo
     return [train_dqn(configs[0], progress=progress, callback=callback, hooks=hooks)]
 
 
-def _plan(configs: list[DQNConfig], n_workers: int, hooks: DQNHooks | None, batch: bool) -> list[list[int]]:
-    """Split run indices into tasks: runs that differ only in seed are batched, one batch per worker.
+def _plan(configs: list[DQNConfig], n_workers: int, hooks: list[DQNHooks | None], batch: bool) -> list[list[int]]:
+    """Split run indices into tasks: runs that differ only in seed (same hooks too) are batched, one batch per worker.
 
-    A group of ``k`` batchable runs becomes ``min(k, n_workers)`` batches of
-    near-equal size (so every core gets a share of every experiment); any other
-    run is a task of its own.  Tasks keep the order of ``configs``.
+    ``hooks`` holds each run's hooks.  A group of ``k`` batchable runs becomes
+    ``min(k, n_workers)`` batches of near-equal size (so every core gets a
+    share of every experiment); any other run is a task of its own.  Tasks keep
+    the order of ``configs``.
     """
     groups: dict[Any, list[int]] = {}
     tasks: list[list[int]] = []
     for i, config in enumerate(configs):
         key = dataclasses.replace(config, seed=0)
-        key = repr(key)  # configs hold a dict (env_kwargs): compare by value, not by hash
+        key = (repr(key), id(hooks[i]))  # configs hold a dict (env_kwargs): compare by value, not by hash
         groups.setdefault(key, []).append(i)
     for indices in groups.values():
         members = [configs[i] for i in indices]
-        if batch and len(indices) > 1 and can_batch(members, hooks):
+        if batch and len(indices) > 1 and can_batch(members, hooks[indices[0]]):
             n_chunks = min(len(indices), n_workers)
             size, extra = divmod(len(indices), n_chunks)
             start = 0
@@ -239,7 +240,7 @@ def train_dqn_runs(
     n_workers: int = 2,
     progress: bool = True,
     callback: Callable[[int], Any] | None = None,
-    hooks: DQNHooks | None = None,
+    hooks: DQNHooks | Sequence[DQNHooks | None] | None = None,
     desc: str | None = None,
     batch: bool = True,
 ) -> list[DQNResult]:
@@ -247,8 +248,11 @@ def train_dqn_runs(
 
     Like :func:`train_dqn_seeds`, for runs whose settings differ: several
     experiments in one pool keep every core busy until the last run.  Runs
-    that differ only in seed are batched (see :func:`_plan`).  ``desc`` labels
-    the progress bar; the other arguments are those of :func:`train_dqn_seeds`.
+    that differ only in seed (and share the same hooks) are batched (see
+    :func:`_plan`).  ``hooks`` is one :class:`DQNHooks` for every run, or a list
+    with one entry (a ``DQNHooks`` or ``None``) per config, so that experiments
+    that swap different pieces still share one pool.  ``desc`` labels the
+    progress bar; the other arguments are those of :func:`train_dqn_seeds`.
     """
     if isinstance(configs, DQNConfig) or not isinstance(configs, Sequence):
         raise TypeError(f"configs must be a list of DQNConfig objects, got {type(configs).__name__}")
@@ -261,8 +265,7 @@ def train_dqn_runs(
     if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
         raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
     n_workers = int(n_workers)
-    if hooks is not None and not isinstance(hooks, DQNHooks):
-        raise TypeError(f"hooks must be a DQNHooks or None, got {type(hooks).__name__}")
+    run_hooks = _hooks_per_run(hooks, len(configs))
     if not isinstance(batch, (bool, np.bool_)):
         raise TypeError(f"batch must be True or False, got {type(batch).__name__} {batch!r}")
     if callback is not None and not callable(callback):
@@ -272,9 +275,9 @@ def train_dqn_runs(
     if len(configs) > _MAX_RUNS:
         raise ValueError(f"at most {_MAX_RUNS:,} runs per call, got {len(configs):,}")
 
-    tasks = _plan(configs, n_workers, hooks, bool(batch))
+    tasks = _plan(configs, n_workers, run_hooks, bool(batch))
     if n_workers == 1 or len(tasks) == 1:
-        return _run_here(configs, tasks, progress, callback, hooks)
+        return _run_here(configs, tasks, progress, callback, run_hooks)
 
     pool, _, stop_event, step_counts = _worker_pool(n_workers)
     stop_event.clear()
@@ -294,8 +297,9 @@ def train_dqn_runs(
 
     try:
         # By value: functions defined in a notebook (its __main__) do not exist in a spawned worker.
-        hooks_bytes = cloudpickle.dumps(hooks) if hooks is not None else None
-        futures = {pool.submit(_run_task, task, [configs[i] for i in task], hooks_bytes): task for task in tasks}
+        pickled_hooks = {id(h): cloudpickle.dumps(h) for h in run_hooks if h is not None}
+        futures = {pool.submit(_run_task, task, [configs[i] for i in task],
+                               pickled_hooks.get(id(run_hooks[task[0]]))): task for task in tasks}
         pending = set(futures)
         try:
             while pending:
@@ -327,14 +331,29 @@ def train_dqn_runs(
     return [pickle.loads(results[i]) for i in sorted(results)]
 
 
+def _hooks_per_run(hooks: object, n_runs: int) -> list[DQNHooks | None]:
+    """``hooks`` as one entry per run: a single DQNHooks (or None) serves every run, a list gives each its own."""
+    if hooks is None or isinstance(hooks, DQNHooks):
+        return [hooks] * n_runs
+    if isinstance(hooks, (list, tuple)):
+        if len(hooks) != n_runs:
+            raise ValueError(f"hooks holds {len(hooks)} entries but there are {n_runs} configs: give one DQNHooks "
+                             "(or None) per config, or a single DQNHooks for all")
+        for i, entry in enumerate(hooks):
+            if entry is not None and not isinstance(entry, DQNHooks):
+                raise TypeError(f"hooks[{i}] must be a DQNHooks or None, got {type(entry).__name__}")
+        return list(hooks)
+    raise TypeError(f"hooks must be a DQNHooks, a list of them (one per config) or None, got {type(hooks).__name__}")
+
+
 def _run_here(configs: list[DQNConfig], tasks: list[list[int]], progress: bool,
-              callback: Callable[[int], Any] | None, hooks: DQNHooks | None = None) -> list[DQNResult]:
+              callback: Callable[[int], Any] | None, hooks: list[DQNHooks | None]) -> list[DQNResult]:
     """In this process: one task after the other (each a batch of seeds or a single run)."""
     results: dict[int, DQNResult] = {}
     done_before = 0
     for task in tasks:
         task_callback = _progress_callback(callback, done_before, len(task)) if callback is not None else None
-        group = _train_group([configs[i] for i in task], hooks, progress, task_callback)
+        group = _train_group([configs[i] for i in task], hooks[task[0]], progress, task_callback)
         results.update(zip(task, group))
         done_before += sum(r.steps_done for r in group)
         if any(r.interrupted for r in group):

@@ -76,15 +76,40 @@ def test_runs_of_several_experiments_are_batched_per_experiment_and_come_back_in
 def test_plan_batches_runs_that_differ_only_in_seed_one_batch_per_worker():
     base = DQNConfig(**TINY)
     ten = [dataclasses.replace(base, seed=s) for s in range(10)]
-    assert _plan(ten, 2, None, batch=True) == [list(range(5)), list(range(5, 10))]
-    assert _plan(ten[:5], 2, None, batch=True) == [[0, 1, 2], [3, 4]]
-    assert _plan(ten[:3], 1, None, batch=True) == [[0, 1, 2]]
-    assert _plan(ten[:3], 2, None, batch=False) == [[0], [1], [2]]
+    assert _plan(ten, 2, [None] * len(ten), batch=True) == [list(range(5)), list(range(5, 10))]
+    assert _plan(ten[:5], 2, [None] * len(ten[:5]), batch=True) == [[0, 1, 2], [3, 4]]
+    assert _plan(ten[:3], 1, [None] * len(ten[:3]), batch=True) == [[0, 1, 2]]
+    assert _plan(ten[:3], 2, [None] * len(ten[:3]), batch=False) == [[0], [1], [2]]
     mixed = ten[:2] + [dataclasses.replace(base, seed=0, gamma=0.5), dataclasses.replace(base, seed=1, gamma=0.5)]
-    assert _plan(mixed, 2, None, batch=True) == [[0], [1], [2], [3]]
-    assert _plan(mixed, 1, None, batch=True) == [[0, 1], [2, 3]]
+    assert _plan(mixed, 2, [None] * len(mixed), batch=True) == [[0], [1], [2], [3]]
+    assert _plan(mixed, 1, [None] * len(mixed), batch=True) == [[0, 1], [2, 3]]
     per_episode = DQNHooks(should_train=lambda step, ended: ended)
-    assert _plan(ten[:3], 1, per_episode, batch=True) == [[0], [1], [2]]  # a per-seed schedule: one by one
+    assert _plan(ten[:3], 1, [per_episode] * 3, batch=True) == [[0], [1], [2]]  # a per-seed schedule: one by one
+
+
+def test_each_run_may_have_its_own_hooks_and_runs_that_share_them_are_batched(one_thread):
+    base = DQNConfig(**TINY)
+    configs = [dataclasses.replace(base, seed=s) for s in (0, 1, 0, 1)]
+    greedy, explore = DQNHooks(epsilon=lambda step, episode: 0.0), DQNHooks(epsilon=lambda step, episode: 1.0)
+    per_run = [greedy, greedy, explore, explore]
+    assert _plan(configs, 1, per_run, batch=True) == [[0, 1], [2, 3]]     # same config, other hooks: two batches
+    results = train_dqn_runs(configs, n_workers=2, progress=False, hooks=per_run)
+    for result, hooks in zip(results, per_run):
+        _same_run(result, train_dqn(result.config, progress=False, hooks=hooks))
+    assert not np.array_equal(results[0].episode_returns, results[2].episode_returns)
+    here = train_dqn_runs(configs[:3], n_workers=1, progress=False, hooks=[greedy, None, explore])
+    _same_run(here[1], train_dqn(configs[1], progress=False))
+    _same_run(here[2], results[2])
+
+
+@pytest.mark.parametrize("hooks, error, words", [
+    ([DQNHooks()], ValueError, "hooks holds 1 entries but there are 2 configs"),
+    ([DQNHooks(), "loss"], TypeError, r"hooks\[1\] must be a DQNHooks or None"),
+    ("hooks", TypeError, "hooks must be a DQNHooks, a list of them"),
+])
+def test_per_run_hooks_of_the_wrong_length_or_type_get_a_clear_error(hooks, error, words):
+    with pytest.raises(error, match=words):
+        train_dqn_runs([DQNConfig(**TINY), DQNConfig(**{**TINY, "seed": 1})], n_workers=1, progress=False, hooks=hooks)
 
 
 def test_a_should_train_hook_falls_back_to_one_run_per_seed_and_still_applies(one_thread):
