@@ -43,8 +43,8 @@ def iqm(values, axis: int = -1) -> np.ndarray | float:
 
 
 _STATISTIC: dict[str, Callable] = {
-    "mean": lambda x, axis=-1: np.mean(x, axis=axis),
-    "median": lambda x, axis=-1: np.median(x, axis=axis),
+    "mean": np.mean,
+    "median": np.median,
     "iqm": iqm,
 }
 
@@ -138,7 +138,7 @@ def interval(values, statistic: str = "mean", confidence: float = 0.95, n_resamp
     statistic, confidence, n_resamples, seed = _check_common(statistic, confidence, n_resamples, seed)
     data = _values(values, "values")
     function = _STATISTIC[statistic]
-    low, high = _bootstrap((data,), lambda x, axis=-1: function(x, axis=axis), False, confidence, n_resamples, seed)
+    low, high = _bootstrap((data,), function, False, confidence, n_resamples, seed)
     return Interval(float(function(data)), low, high, confidence, len(data), statistic, str(label))
 
 
@@ -162,8 +162,7 @@ def difference(a, b, paired: bool = False, statistic: str = "mean", confidence: 
         if statistic != "mean":
             # The statistic of the per-seed differences (for the mean the two are equal).
             estimate = float(function(a - b))
-            low, high = _bootstrap((a - b,), lambda d, axis=-1: function(d, axis=axis), False,
-                                   confidence, n_resamples, seed)
+            low, high = _bootstrap((a - b,), function, False, confidence, n_resamples, seed)
             return Interval(estimate, low, high, confidence, len(a), f"{statistic} of paired differences", str(label))
         estimate = float(np.mean(a - b))
         low, high = _bootstrap((a, b), lambda x, y, axis=-1: np.mean(x - y, axis=axis), True,

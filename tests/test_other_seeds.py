@@ -1,13 +1,13 @@
 """tools/other_seeds.py: a notebook's asserts, run again on another draw of seeds (evidence rule 8)."""
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import other_seeds  # noqa: E402
+from _tools import load_tool
+
+other_seeds = load_tool("other_seeds")
 
 
 def _notebook(tmp_path: Path) -> Path:

@@ -13,23 +13,18 @@ runs it on every notebook of the series.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from _tools import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("prose_numbers", ROOT / "tools" / "prose_numbers.py")
-prose_numbers = importlib.util.module_from_spec(_spec)
-sys.modules["prose_numbers"] = prose_numbers  # dataclasses look their module up there
-_spec.loader.exec_module(prose_numbers)
+prose_numbers = load_tool("prose_numbers")
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-# Being fixed in parallel (December 2026 review): expected to fail until those changes land.
-IN_REPAIR: set[str] = set()  # notebooks under revision, their prose-number test expected to fail (none now)
 
 
 def notebook(markdown: str, code: str = "", printed: str = "") -> nbformat.NotebookNode:
@@ -139,14 +134,7 @@ def failure_message(found: list) -> str:
     return "\n".join(lines)
 
 
-def _param(path: Path):
-    marks = ()
-    if path.name[:2] in IN_REPAIR:
-        marks = pytest.mark.xfail(strict=False, reason=f"notebook {path.name[:2]} is being revised for the review")
-    return pytest.param(path, id=path.stem, marks=marks)
-
-
-@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_number_in_the_prose_is_shown_or_cited(path: Path):
     found = prose_numbers.report(path)
     if found:
