@@ -17,6 +17,7 @@ resident memory (RSS) of one batched N-seed run and of one single run.
     python benchmarks/batched_seeds.py                       # CartPole 10 x 50k; Acrobot and 64x64 10 x 20k
     python benchmarks/batched_seeds.py --quick               # 4 seeds x 3k steps, to try the script
     python benchmarks/batched_seeds.py --json results.json
+    python benchmarks/batched_seeds.py --phases              # where one batched run's time goes, and nothing else
 
 Linux only (CPU time of the workers comes from /proc).  Timings depend on the
 machine and its load; the ratio of the two ways, measured side by side, less so.
@@ -96,6 +97,37 @@ def _peak_rss_mib(n: int, steps: int, env_id: str, hidden: tuple[int, ...]) -> f
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def _phases(config: DQNConfig, seeds: list[int]) -> dict[str, float]:
+    """Wall seconds of one batched run (in this process), split into its gradient steps, its sampling,
+    its evaluations and the rest (acting, environment steps, buffers, logs), by timing those functions."""
+    from dqn_helpers import batched, dqn
+
+    spent = dict(update=0.0, sample=0.0, evaluation=0.0)
+    originals = dict(update=(batched, "_batched_update"), sample=(batched, "_sample"),
+                     evaluation=(dqn._Evaluation, "run"))
+
+    def timed(key, function):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - start
+        return wrapper
+
+    saved = {key: getattr(owner, name) for key, (owner, name) in originals.items()}
+    for key, (owner, name) in originals.items():
+        setattr(owner, name, timed(key, saved[key]))
+    try:
+        start = time.perf_counter()
+        batched.train_dqn_batched([dataclasses.replace(config, seed=s) for s in seeds], progress=False)
+        total = time.perf_counter() - start
+    finally:
+        for key, (owner, name) in originals.items():
+            setattr(owner, name, saved[key])
+    return dict(total=total, **spent, rest=total - sum(spent.values()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -104,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these workloads (repeatable)")
     parser.add_argument("--steps", type=int, help="environment steps per run for every workload (default: 50k CartPole, 20k others)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--phases", action="store_true",
+                        help="only split one batched run's wall time (each workload, 1 core) into its parts")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     n_seeds = 4 if args.quick else args.seeds
@@ -115,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.steps:
         workloads = {k: dataclasses.replace(v, total_steps=args.steps) for k, v in workloads.items()}
+    if args.phases:
+        print(f"{n_seeds} seeds, one batched run per workload on 1 core; shares of its wall time")
+        for name, config in workloads.items():
+            if not args.only or name in args.only:
+                parts = _phases(config, seeds)
+                shares = ", ".join(f"{k} {v / parts['total']:.0%}" for k, v in parts.items() if k != "total")
+                print(f"{name:>10} | {config.total_steps:,} steps | {parts['total']:.1f} s | {shares}", flush=True)
+        return 0
     rows = []
     print(f"{n_seeds} seeds each; machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     print(f"{'workload':>10} | {'cores':>5} | {'way':>7} | {'wall s':>7} | {'CPU s':>7} | {'steps/CPU-s':>11} | same runs")
