@@ -26,6 +26,7 @@ machine and its load; the ratio of the two ways, measured side by side, less so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
@@ -103,8 +105,6 @@ def _phases(config: DQNConfig, seeds: list[int]) -> dict[str, float]:
     from dqn_helpers import batched, dqn
 
     spent = dict(update=0.0, sample=0.0, evaluation=0.0)
-    originals = dict(update=(batched, "_batched_update"), sample=(batched, "_sample"),
-                     evaluation=(dqn._Evaluation, "run"))
 
     def timed(key, function):
         def wrapper(*args, **kwargs):
@@ -115,16 +115,13 @@ def _phases(config: DQNConfig, seeds: list[int]) -> dict[str, float]:
                 spent[key] += time.perf_counter() - start
         return wrapper
 
-    saved = {key: getattr(owner, name) for key, (owner, name) in originals.items()}
-    for key, (owner, name) in originals.items():
-        setattr(owner, name, timed(key, saved[key]))
-    try:
+    with contextlib.ExitStack() as patches:
+        for key, owner, name in (("update", batched, "_batched_update"), ("sample", batched, "_sample"),
+                                 ("evaluation", dqn._Evaluation, "run")):
+            patches.enter_context(mock.patch.object(owner, name, timed(key, getattr(owner, name))))
         start = time.perf_counter()
         batched.train_dqn_batched([dataclasses.replace(config, seed=s) for s in seeds], progress=False)
         total = time.perf_counter() - start
-    finally:
-        for key, (owner, name) in originals.items():
-            setattr(owner, name, saved[key])
     return dict(total=total, **spent, rest=total - sum(spent.values()))
 
 
@@ -151,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         workloads = {k: dataclasses.replace(v, total_steps=args.steps) for k, v in workloads.items()}
     if args.phases:
         print(f"{n_seeds} seeds, one batched run per workload on 1 core; shares of its wall time")
+        phases = {}
         for name, config in workloads.items():
             if not args.only or name in args.only:
-                parts = _phases(config, seeds)
+                phases[name] = parts = _phases(config, seeds)
                 shares = ", ".join(f"{k} {v / parts['total']:.0%}" for k, v in parts.items() if k != "total")
                 print(f"{name:>10} | {config.total_steps:,} steps | {parts['total']:.1f} s | {shares}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(dict(seeds=n_seeds, phases_s=phases), indent=1))
         return 0
     rows = []
     print(f"{n_seeds} seeds each; machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
