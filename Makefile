@@ -44,8 +44,11 @@ lab: setup
 	@echo "Starting JupyterLab on notebooks/; open the http://127.0.0.1:$(PORT)/lab?token=... URL it prints."
 	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT)
 
+# pytest-xdist runs two notebooks at once on the two cores: each notebook's train_dqn_seeds trains in its
+# own kernel (DQN_HELPERS_MAX_WORKERS=1) instead of starting two more processes to contend for the same
+# cores.  The same runs, bit for bit; tests/conftest.py lifts the cap for the unit tests.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS) tests notebooks
+	DQN_HELPERS_MAX_WORKERS=1 $(BIN)/python -m pytest $(PYTEST_ARGS) tests notebooks
 
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py

@@ -24,6 +24,12 @@ Ctrl-C or Jupyter's stop button stops every run at its next step and returns
 what each had learned (``interrupted=True``); runs that had not started are
 left out.
 
+The environment variable ``DQN_HELPERS_MAX_WORKERS`` caps ``n_workers`` for
+every call (unset: no cap).  Set it where something else already keeps every
+core busy: ``make test`` sets it to 1, because pytest-xdist runs two notebooks
+at once on two cores, and two more worker processes per notebook would only
+contend for the same cores (each seed's run is the same either way).
+
 The worker processes are started once and kept for the next call (starting one
 means importing torch, seconds of CPU); they end with the Python process that
 started them (within about a second, however it ended: each worker watches
@@ -90,6 +96,21 @@ def _exit_when_orphaned() -> None:  # pragma: no cover - runs in the worker
 
 
 _MAX_RUNS = 10_000  # slots in the shared step counter, so at most this many runs per call
+
+_MAX_WORKERS_VARIABLE = "DQN_HELPERS_MAX_WORKERS"
+
+
+def _worker_cap() -> int | None:
+    """The most worker processes the environment variable ``DQN_HELPERS_MAX_WORKERS`` allows (``None``: unset)."""
+    value = os.environ.get(_MAX_WORKERS_VARIABLE, "").strip()
+    if not value:
+        return None
+    cap = int(value) if value.isdigit() else 0
+    if cap < 1:
+        raise ValueError(f"the environment variable {_MAX_WORKERS_VARIABLE} must be a positive int such as 1, "
+                         f"or unset for no cap; got {value!r}")
+    return cap
+
 
 class _Pool(NamedTuple):
     executor: ProcessPoolExecutor
@@ -206,6 +227,8 @@ def train_dqn_seeds(
         config: the settings; its ``seed`` is replaced by each of ``seeds``.
         seeds: distinct non-negative ints.
         n_workers: processes to use (each single-threaded); 1 runs in this process.
+            The environment variable ``DQN_HELPERS_MAX_WORKERS``, if set,
+            caps it (``make test`` sets 1; the results are the same).
         progress: one progress bar over all runs' environment steps.
         callback: called here about twice a second as ``callback(steps)`` with
             the environment steps done so far, all runs together; raising
@@ -265,6 +288,9 @@ def train_dqn_runs(
     if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
         raise ValueError(f"n_workers must be a positive int, got {n_workers!r}")
     n_workers = int(n_workers)
+    cap = _worker_cap()
+    if cap is not None:
+        n_workers = min(n_workers, cap)
     run_hooks = _hooks_per_run(hooks, len(configs))
     if not isinstance(batch, (bool, np.bool_)):
         raise TypeError(f"batch must be True or False, got {type(batch).__name__} {batch!r}")

@@ -87,6 +87,52 @@ def test_plan_batches_runs_that_differ_only_in_seed_one_batch_per_worker():
     assert _plan(ten[:3], 1, [per_episode] * 3, batch=True) == [[0], [1], [2]]  # a per-seed schedule: one by one
 
 
+def test_a_cap_of_one_worker_trains_every_seed_in_this_process_as_one_batch_and_changes_no_run(one_thread, monkeypatch):
+    monkeypatch.setenv("DQN_HELPERS_MAX_WORKERS", "1")
+
+    def no_pool(n_workers):
+        raise AssertionError(f"a pool of {n_workers} workers started despite DQN_HELPERS_MAX_WORKERS=1")
+
+    monkeypatch.setattr(parallel, "_worker_pool", no_pool)
+    batches, batched = [], parallel.train_dqn_batched
+    monkeypatch.setattr(parallel, "train_dqn_batched",
+                        lambda configs, **kwargs: batches.append(len(configs)) or batched(configs, **kwargs))
+    results = train_dqn_seeds(DQNConfig(**TINY), [3, 1, 4], n_workers=2, progress=False)
+    assert batches == [3]  # one batch of all three seeds, not one per worker
+    assert [r.config.seed for r in results] == [3, 1, 4]
+    for result in results:
+        _same_run(result, train_dqn(result.config, progress=False))
+
+
+class _PoolAsked(Exception):
+    pass
+
+
+@pytest.mark.parametrize("value, workers", [(None, 4), ("", 4), ("2", 2), (" 3 ", 3), ("8", 4)])
+def test_the_max_workers_variable_caps_the_pool_and_nothing_else(monkeypatch, value, workers):
+    if value is None:
+        monkeypatch.delenv("DQN_HELPERS_MAX_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("DQN_HELPERS_MAX_WORKERS", value)
+    asked = []
+
+    def pool(n_workers):
+        asked.append(n_workers)
+        raise _PoolAsked
+
+    monkeypatch.setattr(parallel, "_worker_pool", pool)
+    with pytest.raises(_PoolAsked):
+        train_dqn_seeds(DQNConfig(**TINY), [0, 1, 2, 3], n_workers=4, progress=False)
+    assert asked == [workers]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_max_workers_variable_is_named_in_the_error(monkeypatch, value):
+    monkeypatch.setenv("DQN_HELPERS_MAX_WORKERS", value)
+    with pytest.raises(ValueError, match=r"DQN_HELPERS_MAX_WORKERS must be a positive int.*" + repr(value)):
+        train_dqn_seeds(DQNConfig(**TINY), [0, 1], n_workers=2, progress=False)
+
+
 def test_each_run_may_have_its_own_hooks_and_runs_that_share_them_are_batched(one_thread):
     base = DQNConfig(**TINY)
     configs = [dataclasses.replace(base, seed=s) for s in (0, 1, 0, 1)]
