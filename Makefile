@@ -24,8 +24,13 @@ PORT            ?= 8888
 export XDG_RUNTIME_DIR := $(CURDIR)/.cache/xdg-runtime
 export SDL_AUDIODRIVER := dummy
 
-PYTEST_ARGS := -n 2 --dist loadfile --durations=12 --nbval-lax --nbval-current-env \
+PYTEST_ARGS := -n 2 --dist loadfile --no-loadscope-reorder --durations=12 --nbval-lax --nbval-current-env \
                --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Each file goes whole to the next free worker, in this order: the longest notebooks first (05 alone is a
+# third of the suite), so that none starts late and runs on alone at the end.  (By default pytest-xdist
+# sends the files with the most tests first, and 05 has few.)  A path already named is not collected twice.
+TEST_PATHS  := notebooks/05_target_network.ipynb notebooks/06_debugging_dqn.ipynb notebooks/07_beyond_dqn.ipynb \
+               notebooks/04_experience_replay.ipynb notebooks/03_neural_q_network.ipynb tests notebooks
 
 .PHONY: setup lab test notebooks book student bench clean
 
@@ -48,7 +53,7 @@ lab: setup
 # own kernel (DQN_HELPERS_MAX_WORKERS=1) instead of starting two more processes to contend for the same
 # cores.  The same runs, bit for bit; tests/conftest.py lifts the cap for the unit tests.
 test: setup
-	DQN_HELPERS_MAX_WORKERS=1 $(BIN)/python -m pytest $(PYTEST_ARGS) tests notebooks
+	DQN_HELPERS_MAX_WORKERS=1 $(BIN)/python -m pytest $(PYTEST_ARGS) $(TEST_PATHS)
 
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py

@@ -18,6 +18,8 @@ resident memory (RSS) of one batched N-seed run and of one single run.
     python benchmarks/batched_seeds.py --quick               # 4 seeds x 3k steps, to try the script
     python benchmarks/batched_seeds.py --json results.json
     python benchmarks/batched_seeds.py --phases              # where one batched run's time goes, and nothing else
+    python benchmarks/batched_seeds.py --cap                 # a notebook's train_dqn_seeds, with and without
+                                                             # DQN_HELPERS_MAX_WORKERS=1, and nothing else
 
 Linux only (CPU time of the workers comes from /proc).  Timings depend on the
 machine and its load; the ratio of the two ways, measured side by side, less so.
@@ -125,6 +127,26 @@ def _phases(config: DQNConfig, seeds: list[int]) -> dict[str, float]:
     return dict(total=total, **spent, rest=total - sum(spent.values()))
 
 
+def _under_cap(config: DQNConfig, seeds: list[int]) -> dict[str, dict]:
+    """A notebook's first ``train_dqn_seeds(config, seeds, n_workers=2)``, its workers' start-up included,
+    against the same call under ``DQN_HELPERS_MAX_WORKERS=1`` (one batch, in this process): wall and CPU seconds."""
+    out = {}
+    # Capped first, so that it, not the other way, pays this process's first-call imports (as a notebook would).
+    for label, cap in (("cap 1", "1"), ("2 workers", None)):
+        parallel.shutdown_workers()  # a fresh pool: its workers' CPU since they started is the call's
+        with mock.patch.dict(os.environ):
+            os.environ.pop(parallel._MAX_WORKERS_VARIABLE, None)
+            if cap is not None:
+                os.environ[parallel._MAX_WORKERS_VARIABLE] = cap
+            cpu_before, wall = time.process_time(), time.perf_counter()
+            results = train_dqn_seeds(config, seeds, n_workers=2, progress=False)
+            wall = time.perf_counter() - wall
+            cpu = time.process_time() - cpu_before + sum(_cpu_seconds(p) for p in _worker_pids())
+        out[label] = dict(wall_s=wall, cpu_s=cpu, results=results)
+    parallel.shutdown_workers()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -135,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--phases", action="store_true",
                         help="only split one batched run's wall time (each workload, 1 core) into its parts")
+    parser.add_argument("--cap", action="store_true",
+                        help="only compare train_dqn_seeds(n_workers=2) with and without DQN_HELPERS_MAX_WORKERS=1")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     n_seeds = 4 if args.quick else args.seeds
@@ -156,6 +180,22 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:>10} | {config.total_steps:,} steps | {parts['total']:.1f} s | {shares}", flush=True)
         if args.json:
             args.json.write_text(json.dumps(dict(seeds=n_seeds, phases_s=phases), indent=1))
+        return 0
+    if args.cap:
+        print(f"{n_seeds} seeds, train_dqn_seeds(n_workers=2) under DQN_HELPERS_MAX_WORKERS=1, then from a cold pool")
+        capped = {}
+        for name, config in workloads.items():
+            if not args.only or name in args.only:
+                ways = _under_cap(config, seeds)
+                same = _same_runs(ways["2 workers"]["results"], ways["cap 1"]["results"])
+                capped[name] = {k: {"wall_s": v["wall_s"], "cpu_s": v["cpu_s"]} for k, v in ways.items()}
+                capped[name]["same_runs"] = same
+                two, one = ways["2 workers"], ways["cap 1"]
+                print(f"{name:>10} | {config.total_steps:,} steps | 2 workers: {two['wall_s']:.1f} s wall, "
+                      f"{two['cpu_s']:.1f} CPU-s | cap 1: {one['wall_s']:.1f} s wall, {one['cpu_s']:.1f} CPU-s | "
+                      f"CPU {two['cpu_s'] / one['cpu_s']:.2f}x | same runs {same}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(dict(seeds=n_seeds, cap=capped), indent=1))
         return 0
     rows = []
     print(f"{n_seeds} seeds each; machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
