@@ -105,7 +105,10 @@ def _worker_cap() -> int | None:
     value = os.environ.get(_MAX_WORKERS_VARIABLE, "").strip()
     if not value:
         return None
-    cap = int(value) if value.isdigit() else 0
+    try:
+        cap = int(value)
+    except ValueError:
+        cap = 0
     if cap < 1:
         raise ValueError(f"the environment variable {_MAX_WORKERS_VARIABLE} must be a positive int such as 1, "
                          f"or unset for no cap; got {value!r}")

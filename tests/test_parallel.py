@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -126,10 +127,10 @@ def test_the_max_workers_variable_caps_the_pool_and_nothing_else(monkeypatch, va
     assert asked == [workers]
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "\u00b2"])
 def test_a_bad_max_workers_variable_is_named_in_the_error(monkeypatch, value):
     monkeypatch.setenv("DQN_HELPERS_MAX_WORKERS", value)
-    with pytest.raises(ValueError, match=r"DQN_HELPERS_MAX_WORKERS must be a positive int.*" + repr(value)):
+    with pytest.raises(ValueError, match=r"DQN_HELPERS_MAX_WORKERS must be a positive int.*" + re.escape(repr(value))):
         train_dqn_seeds(DQNConfig(**TINY), [0, 1], n_workers=2, progress=False)
 
 
