@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .envs import check_dqn_spaces, episode_step_cap, make_env
-from .networks import NumpyGreedy, QNetwork
+from .networks import NumpyGreedy, QNetwork, one_blas_thread
 from .validation import check_callable, check_device, check_int, check_seed, check_str, describe
 
 __all__ = ["evaluate", "evaluate_greedy", "q_net_policy"]
@@ -138,6 +138,10 @@ class _GreedyEvaluator:
             )
 
     def __call__(self, q_net: nn.Module) -> np.ndarray:
+        with one_blas_thread():  # the same returns whatever the number of cores, and no spinning threads
+            return self._play(q_net)
+
+    def _play(self, q_net: nn.Module) -> np.ndarray:
         self._check_network(q_net)
         n = len(self.envs)
         on_cpu = all(p.device.type == "cpu" for p in q_net.parameters())

@@ -11,7 +11,10 @@ single-observation forward pass on per-call overhead (about 50 us here against
 under 10 us for the NumPy arithmetic), and the training loop picks one action
 per environment step.
 
-This module imports only the argument checks (:mod:`~dqn_helpers.validation`).
+``one_blas_thread()`` is a context in which NumPy's matrix products run on one
+thread: evaluations use it (see its docstring for why).
+
+Of dqn_helpers, this module imports only the argument checks (:mod:`~dqn_helpers.validation`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from threadpoolctl import ThreadpoolController
 from torch import nn
 
 from .validation import check_bool, check_int, check_int_tuple
 
-__all__ = ["QNetwork", "NumpyGreedy"]
+__all__ = ["QNetwork", "NumpyGreedy", "one_blas_thread"]
 
 
 class QNetwork(nn.Module):
@@ -145,3 +149,27 @@ class NumpyGreedy:
 
     def __call__(self, obs: np.ndarray) -> int:
         return int(self.q_values(obs).argmax())
+
+
+_blas_controller: ThreadpoolController | None = None
+
+
+def one_blas_thread():
+    """A context (``with one_blas_thread(): ...``) in which NumPy's BLAS uses one thread.
+
+    NumPy's OpenBLAS splits a large enough matrix product (measured here: a batch of
+    40 observations through a 128x128 layer, but not one of 20) over as many threads
+    as the machine has cores, and its threads wait for each other by spinning.  When
+    another busy process holds the other core (two notebooks at once,
+    pytest-xdist, a shared server), such products ran about 24 times slower on this
+    project's 2-core machine, and over 200 times slower in a longer run
+    (``benchmarks/blas_threads.py``).  The split also changes the rounding: a batch
+    of 100 gave results on 2 threads that differed in the last bits from those on
+    1, so a greedy evaluation could depend on the number of cores.  On one thread it
+    does not.  Alone on an idle machine, one thread took about 1.1 to 1.3 times the
+    wall time of two for these products, and less CPU time.
+    """
+    global _blas_controller
+    if _blas_controller is None:  # made once: it looks up the loaded libraries (about 1 ms)
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=1, user_api="blas")

@@ -89,3 +89,46 @@ def test_linear_schedule_goes_from_start_to_end_then_stays():
 def test_linear_schedule_rejects_negative_durations_and_steps(duration, t):
     with pytest.raises(ValueError):
         linear_schedule(1.0, 0.0, duration, t)
+
+
+def _openblas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+
+
+def test_one_blas_thread_limits_numpys_blas_and_restores_it():
+    from threadpoolctl import threadpool_limits
+
+    from dqn_helpers.networks import one_blas_thread
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _openblas_threads() and set(_openblas_threads()) == {2}
+        with one_blas_thread():
+            assert set(_openblas_threads()) == {1}
+        assert set(_openblas_threads()) == {2}
+
+
+def test_a_greedy_evaluation_runs_numpys_products_on_one_thread_whatever_the_cores(monkeypatch):
+    # Two threads split a product of 100 observations differently, and round it differently in the last bits:
+    # the evaluation must not depend on how many cores the machine has.
+    from threadpoolctl import threadpool_limits
+
+    from dqn_helpers import evaluate_greedy
+
+    seen = []
+    q_values = NumpyGreedy.q_values
+
+    def recording(self, obs):
+        seen.append(tuple(_openblas_threads()))
+        return q_values(self, obs)
+
+    monkeypatch.setattr(NumpyGreedy, "q_values", recording)
+    torch.manual_seed(0)
+    q_net = QNetwork(4, 2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        returns = evaluate_greedy(q_net, "CartPole-v1", 100, seed=7)
+    assert seen and set(seen) == {(1,)}
+    monkeypatch.setattr(NumpyGreedy, "q_values", q_values)
+    with threadpool_limits(limits=1, user_api="blas"):
+        np.testing.assert_array_equal(evaluate_greedy(q_net, "CartPole-v1", 100, seed=7), returns)
