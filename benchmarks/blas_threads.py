@@ -1,18 +1,20 @@
 """NumPy's BLAS threads when another busy process holds the other core: why evaluations use one thread.
 
-    python benchmarks/blas_threads.py                  # batch 100, 2,000 products per process (about 1 min)
+    python benchmarks/blas_threads.py                  # batch 100, 2,000 products per process (about 20 s)
     python benchmarks/blas_threads.py --batch 40 --repeats 5000
 
 Each process times ``repeats`` forward passes of a batch of observations through two 128x128 layers with
 NumPy (what ``NumpyGreedy`` does for a greedy evaluation of ``batch`` episodes), with OpenBLAS on its default
 thread count and on one thread (``dqn_helpers.networks.one_blas_thread``): first one process alone, then two
-at once, as two notebooks (or pytest-xdist's two workers) run on a 2-core machine.  It prints wall and CPU
+at once, as two notebooks (or pytest-xdist's two workers) run on a 2-core machine; the processes start
+their timed loops together (each waits for a go line once it has imported everything).  It prints wall and CPU
 seconds per process, and whether one and two threads give the same bits.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -39,8 +41,10 @@ def products(batch: int, repeats: int, one_thread: bool) -> dict:
         for _ in range(repeats):
             out = np.maximum(obs @ weight.T, 0.0) @ weight.T
         return dict(threads=threads, wall=time.perf_counter() - wall, cpu=time.process_time() - cpu,
-                    checksum=out.tobytes().hex()[:32])
+                    checksum=hashlib.sha256(out.tobytes()).hexdigest())
 
+    print("ready", flush=True)
+    sys.stdin.readline()  # the go line: every process is imported and waiting
     if one_thread:
         with one_blas_thread():
             return run()
@@ -49,7 +53,13 @@ def products(batch: int, repeats: int, one_thread: bool) -> dict:
 
 def at_once(n: int, batch: int, repeats: int, one_thread: bool) -> list[dict]:
     args = [sys.executable, __file__, CHILD, str(batch), str(repeats), str(int(one_thread))]
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    procs = [subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError("a benchmark process failed to start")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
     return [json.loads(p.communicate()[0]) for p in procs]
 
 

@@ -138,7 +138,7 @@ class _GreedyEvaluator:
             )
 
     def __call__(self, q_net: nn.Module) -> np.ndarray:
-        with one_blas_thread():  # the same returns whatever the number of cores, and no spinning threads
+        with one_blas_thread():  # a CPU QNetwork: the same returns whatever the number of cores, no spinning
             return self._play(q_net)
 
     def _play(self, q_net: nn.Module) -> np.ndarray:

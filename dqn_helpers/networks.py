@@ -161,12 +161,12 @@ def one_blas_thread():
     40 observations through a 128x128 layer, but not one of 20) over as many threads
     as the machine has cores, and its threads wait for each other by spinning.  When
     another busy process holds the other core (two notebooks at once,
-    pytest-xdist, a shared server), such products ran about 24 times slower on this
-    project's 2-core machine, and over 200 times slower in a longer run
+    pytest-xdist, a shared server), such products ran 3 to 10 times slower than on
+    one thread on this project's 2-core machine, and in some runs over 20 times
     (``benchmarks/blas_threads.py``).  The split also changes the rounding: a batch
     of 100 gave results on 2 threads that differed in the last bits from those on
     1, so a greedy evaluation could depend on the number of cores.  On one thread it
-    does not.  Alone on an idle machine, one thread took about 1.1 to 1.3 times the
+    does not.  Alone on an idle machine, one thread took about 1.2 times the
     wall time of two for these products, and less CPU time.
     """
     global _blas_controller

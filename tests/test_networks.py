@@ -109,9 +109,9 @@ def test_one_blas_thread_limits_numpys_blas_and_restores_it():
         assert set(_openblas_threads()) == {2}
 
 
-def test_a_greedy_evaluation_runs_numpys_products_on_one_thread_whatever_the_cores(monkeypatch):
-    # Two threads split a product of 100 observations differently, and round it differently in the last bits:
-    # the evaluation must not depend on how many cores the machine has.
+def test_a_greedy_evaluation_runs_numpys_products_on_one_thread(monkeypatch):
+    # On more threads OpenBLAS splits a product of 100 observations through a 128x128 layer, spins, and rounds
+    # it differently in the last bits: the evaluation must run on one thread whatever the caller's setting.
     from threadpoolctl import threadpool_limits
 
     from dqn_helpers import evaluate_greedy
@@ -125,10 +125,6 @@ def test_a_greedy_evaluation_runs_numpys_products_on_one_thread_whatever_the_cor
 
     monkeypatch.setattr(NumpyGreedy, "q_values", recording)
     torch.manual_seed(0)
-    q_net = QNetwork(4, 2)
     with threadpool_limits(limits=2, user_api="blas"):
-        returns = evaluate_greedy(q_net, "CartPole-v1", 100, seed=7)
+        evaluate_greedy(QNetwork(4, 2, hidden_sizes=(128, 128)), "CartPole-v1", 100, seed=7)
     assert seen and set(seen) == {(1,)}
-    monkeypatch.setattr(NumpyGreedy, "q_values", q_values)
-    with threadpool_limits(limits=1, user_api="blas"):
-        np.testing.assert_array_equal(evaluate_greedy(q_net, "CartPole-v1", 100, seed=7), returns)
