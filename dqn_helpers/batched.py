@@ -28,11 +28,17 @@ What cannot be batched falls back to one ``train_dqn`` per seed (the caller,
 
 - ``DQNHooks.should_train``: it may decide per seed (e.g. at the end of each
   episode), so the seeds would no longer train at the same steps;
-- a ``batch_size`` that is not a multiple of 32, or no replay (a batch of one):
-  elementwise operations over the stacked batch would then put part of a seed's
+- with replay, a ``batch_size`` that is not a multiple of 32: elementwise
+  operations over the stacked batch would then put part of a seed's
   transitions in other vector lanes than a single run does, and round them
   differently.  Such runs would still be sound DQN runs, but no longer the
   same runs as ``train_dqn``'s, so they are not batched.
+
+Online learning (``use_replay=False``: a batch of one, the latest transition)
+is batched: its matrix products run seed by seed (see :func:`_linear`), and its
+elementwise operations over the N seeds' single transitions (TD target, loss
+and their gradients: additions, products, comparisons) round alike in any
+vector lane.  ``tests/test_batched.py`` checks such runs bit for bit too.
 
 Hooks that can apply do: ``make_buffer``, ``stored_done`` and ``epsilon`` are
 called per seed as in ``train_dqn``; ``td_target`` gets per-seed views of the
@@ -336,7 +342,7 @@ def can_batch(configs: Sequence[DQNConfig], hooks: DQNHooks | None = None) -> bo
         return False
     if hooks is not None and hooks.should_train is not None:
         return False
-    return first.use_replay and first.batch_size % _BATCH_LANES == 0
+    return not first.use_replay or first.batch_size % _BATCH_LANES == 0  # without replay a batch is one transition
 
 
 # A seed's share of an elementwise operation over the batch (its TD targets, its
@@ -413,7 +419,7 @@ def train_dqn_batched(
     hooks = _checked_arguments(configs[0], progress, callback, hooks)[1]
     if not can_batch(configs, hooks):
         raise ValueError(
-            "these runs cannot share a batch: they must differ only in seed (distinct seeds), use replay with a "
+            "these runs cannot share a batch: they must differ only in seed (distinct seeds), have (with replay) a "
             f"batch_size that is a multiple of {_BATCH_LANES}, and set no should_train hook; train them with "
             "train_dqn_seeds, which falls back to one run at a time"
         )
@@ -431,7 +437,7 @@ def train_dqn_batched(
         s.greedy = NumpyGreedy(view) if device.type == "cpu" else q_net_policy(view, device)
     optimizer = torch.optim.Adam(online.params, lr=config.learning_rate, fused=device.type in ("cpu", "cuda"))
     lr_decay = _LearningRateDecay(config, optimizer)  # the same schedule for every seed: they train in lockstep
-    batch_size = config.batch_size
+    batch_size = config.batch_size if config.use_replay else 1
     logs = [s.log.diagnostics for s in seeds] if config.log_diagnostics else None
     buffers = [s.buffer for s in seeds]
     storage = _SharedStorage(buffers) if _SharedStorage.applies(buffers) else None

@@ -7,7 +7,8 @@ many seeds cheap on a laptop CPU:
   computation (:func:`~dqn_helpers.batched.train_dqn_batched`): their networks'
   gradient steps share each matrix product.  Each seed stays the same run as
   ``train_dqn`` with that seed.  Runs that cannot share a batch (other settings,
-  a ``should_train`` hook, batches of one) run one by one.
+  a ``should_train`` hook, a replay ``batch_size`` that is not a multiple of 32)
+  run one by one.
 - **Processes.** Each batch (or single run) is single-threaded (a network this
   small trains fastest on one thread), so the seeds of a configuration are
   split into one batch per worker process, and a 2-core laptop keeps both cores

@@ -87,8 +87,9 @@ def _first_steps_env(result, n_gradient_steps: int) -> int:
         dict(double_dqn=False, loss="mse", max_grad_norm=None, tau=0.05, target_update_interval=1,
              lr_final_fraction=1.0, dueling=True, log_diagnostics=True),
         dict(use_target_network=False, keep_best=False, env_id="Acrobot-v1", hidden_sizes=(16,)),
+        dict(use_replay=False, use_target_network=False, double_dqn=False, train_frequency=1),  # notebook 03's learner
     ],
-    ids=["defaults", "dueling-mse-polyak-diagnostics", "acrobot-no-target"],
+    ids=["defaults", "dueling-mse-polyak-diagnostics", "acrobot-no-target", "online"],
 )
 def test_each_seed_of_a_batch_reproduces_train_dqn_for_its_first_200_gradient_steps(settings):
     config = DQNConfig(**{**SHORT, **settings})
@@ -104,8 +105,12 @@ def test_each_seed_of_a_batch_reproduces_train_dqn_for_its_first_200_gradient_st
     "settings",
     [{}, dict(dueling=True, double_dqn=False, log_diagnostics=True, loss="mse", tau=0.1),
      dict(use_target_network=False, env_id="Acrobot-v1", max_grad_norm=1.0, batch_size=64),
-     dict(env_id="Acrobot-v1", hidden_sizes=(64, 64), dueling=True, tau=0.05, target_update_interval=2)],
-    ids=["defaults", "dueling-diagnostics", "acrobot-no-target", "acrobot-dueling-polyak"],
+     dict(env_id="Acrobot-v1", hidden_sizes=(64, 64), dueling=True, tau=0.05, target_update_interval=2),
+     # Online learning, a batch of one: its elementwise operations run on one transition per seed.
+     dict(use_replay=False, use_target_network=False, double_dqn=False, train_frequency=1, log_diagnostics=True),
+     dict(use_replay=False, dueling=True, loss="mse", max_grad_norm=None, batch_size=100)],
+    ids=["defaults", "dueling-diagnostics", "acrobot-no-target", "acrobot-dueling-polyak", "online",
+         "online-dueling-mse-target"],
 )
 def test_on_this_cpu_a_batched_seed_is_the_same_run_bit_for_bit(settings):
     singles, batched = _singles_and_batch(DQNConfig(**{**SHORT, **settings}))
@@ -179,8 +184,8 @@ def test_can_batch_says_which_runs_share_a_batch():
     assert not can_batch(same[:1] + [dataclasses.replace(config, seed=5, gamma=0.9)])  # another setting
     assert not can_batch([config, config])  # the same seed twice
     assert not can_batch(same, DQNHooks(should_train=lambda step, ended: ended))  # per-seed schedule
-    assert not can_batch([dataclasses.replace(c, use_replay=False) for c in same])  # batches of one
     assert not can_batch([dataclasses.replace(c, batch_size=100) for c in same])  # not whole vector lanes
+    assert can_batch([dataclasses.replace(c, use_replay=False, batch_size=100) for c in same])  # one transition each
     assert can_batch([dataclasses.replace(c, batch_size=64, dueling=True) for c in same])
     assert not can_batch([])
 
@@ -191,7 +196,7 @@ def test_can_batch_says_which_runs_share_a_batch():
         ([], None, TypeError, "non-empty sequence of DQNConfig"),
         ([{"seed": 0}], None, TypeError, "DQNConfig"),
         ([DQNConfig(**SHORT), DQNConfig(**{**SHORT, "gamma": 0.5, "seed": 1})], None, ValueError, "differ only in seed"),
-        ([DQNConfig(**{**SHORT, "use_replay": False}), DQNConfig(**{**SHORT, "use_replay": False, "seed": 1})], None,
+        ([DQNConfig(**{**SHORT, "batch_size": 48}), DQNConfig(**{**SHORT, "batch_size": 48, "seed": 1})], None,
          ValueError, "cannot share a batch"),
         ([DQNConfig(**SHORT), DQNConfig(**{**SHORT, "seed": 1})], "hooks", TypeError, "hooks must be a DQNHooks"),
     ],

@@ -67,7 +67,7 @@ def test_the_same_seeds_batched_or_one_by_one_give_the_same_runs_in_this_process
 def test_runs_of_several_experiments_are_batched_per_experiment_and_come_back_in_order(one_thread):
     base = DQNConfig(**TINY)
     configs = [dataclasses.replace(base, seed=s, gamma=g) for g in (0.9, 0.99) for s in (0, 1, 2)]
-    configs.append(dataclasses.replace(base, seed=0, use_replay=False))  # cannot be batched: runs alone
+    configs.append(dataclasses.replace(base, seed=0, use_replay=False))  # a kind of its own: runs alone
     results = train_dqn_runs(configs, n_workers=2, progress=False)
     assert [r.config for r in results] == configs
     for i in (1, 4, 6):
