@@ -155,9 +155,14 @@ class _StackedQNetworks:
         self.params = [t for w in self.weights for t in (w if isinstance(w, list) else [w])]
         self.nets = [self._view(first, i) for i in range(self.n)]
 
-    def seed_tensors(self, i: int) -> list[torch.Tensor]:
-        """Seed ``i``'s parameters, in the order of ``QNetwork.parameters()``."""
-        return [w[i].detach() if isinstance(w, list) else w.detach()[i] for w in self.weights]
+    def seed_tensors(self, i: int, grads: bool = False) -> list[torch.Tensor]:
+        """Seed ``i``'s parameters (or their gradients), in the order of ``QNetwork.parameters()``."""
+        out = []
+        for w in self.weights:
+            t = w[i] if isinstance(w, list) else w
+            t = t.grad if grads else t.detach()
+            out.append(t if isinstance(w, list) else t[i])
+        return out
 
     def _view(self, template: QNetwork, i: int) -> QNetwork:
         """A QNetwork sharing seed ``i``'s parameters (no copy)."""
@@ -174,7 +179,7 @@ class _StackedQNetworks:
         heads = 2 if self.dueling else 1
         h = obs
         for weight, bias in layers[:-heads]:
-            h = _linear(h, weight, bias).relu_()  # in place: one (N, B, hidden) tensor less to write
+            h = torch.relu(_linear(h, weight, bias))
         if not self.dueling:
             weight, bias = layers[-1]
             return _linear(h, weight, bias)
@@ -191,53 +196,24 @@ class _StackedQNetworks:
 # --------------------------------------------------------------------------- one update for N seeds
 
 
-class _SharedStorage:
-    """N package buffers whose arrays are slices of one ``(N, capacity, ...)`` array per field.
+def _sample(buffers: Sequence[Any], batch_size: int) -> tuple[ReplayBatch, list[Any]]:
+    """Each buffer's sample, stacked: ``(batch with fields (N, B, ...), the N per-seed batches)``.
 
-    Each :class:`ReplayBuffer` keeps working as before (``add`` writes into its
-    slice); a sample of every seed is then one gather per field instead of one
-    per field and seed, with the same index draws as each buffer's ``sample``.
+    Package buffers (float32, on the CPU) are gathered straight into the stacked
+    arrays, with the same index draws as their ``sample``; any other buffer (a
+    ``make_buffer`` hook's) is sampled as ``train_dqn`` samples it, and stacked.
     """
-
-    def __init__(self, buffers: Sequence[ReplayBuffer]) -> None:
-        self.buffers = list(buffers)
-        self.n = len(self.buffers)
-        capacity = self.buffers[0].capacity
-        self.offsets = (np.arange(self.n) * capacity)[:, None]  # seed i's slot j is row i * capacity + j
-        self.fields = []
+    if all(type(b) is ReplayBuffer and b.obs.dtype == np.float32 and b.device.type == "cpu" for b in buffers):
+        indices = [b.sample_indices(batch_size) for b in buffers]
+        fields = []
         for name in ReplayBatch._fields:
-            stacked = np.stack([getattr(b, name) for b in self.buffers])  # (N, capacity, ...)
-            for b, part in zip(self.buffers, stacked):
-                setattr(b, name, part)
-            self.fields.append(stacked.reshape(self.n * capacity, *stacked.shape[2:]))  # a view: rows of every seed
-
-    @staticmethod
-    def applies(buffers: Sequence[Any]) -> bool:
-        """Whether ``buffers`` are distinct package buffers of one capacity and shape, float32, on the CPU."""
-        first = buffers[0]
-        return (len({id(b) for b in buffers}) == len(buffers)
-                and all(type(b) is ReplayBuffer and b.obs.dtype == np.float32 and b.device.type == "cpu"
-                        and b.capacity == first.capacity and b.obs_shape == first.obs_shape for b in buffers))
-
-    def sample(self, batch_size: int) -> ReplayBatch:
-        """Every seed's sample, stacked: fields ``(N, batch_size, ...)``."""
-        rows = (np.stack([b.sample_indices(batch_size) for b in self.buffers]) + self.offsets).reshape(-1)
-        return ReplayBatch(*(torch.from_numpy(f.take(rows, axis=0).reshape(self.n, batch_size, *f.shape[1:]))
-                             for f in self.fields))
-
-
-def _sample(buffers: Sequence[Any], storage: _SharedStorage | None,
-            batch_size: int) -> tuple[ReplayBatch, list[Any] | None]:
-    """Each buffer's sample, stacked: ``(batch with fields (N, B, ...), the N per-seed batches or None)``.
-
-    Package buffers (float32, on the CPU) share a :class:`_SharedStorage` and are
-    gathered straight into the stacked arrays, with the same index draws as their
-    ``sample`` (no per-seed batches: :func:`_batched_update` slices them when a hook
-    needs them); any other buffer (a ``make_buffer`` hook's) is sampled as
-    ``train_dqn`` samples it, and stacked.
-    """
-    if storage is not None:
-        return storage.sample(batch_size), None
+            first = getattr(buffers[0], name)
+            stacked = np.empty((len(buffers), batch_size, *first.shape[1:]), dtype=first.dtype)
+            for i, (b, idx) in enumerate(zip(buffers, indices)):
+                np.take(getattr(b, name), idx, axis=0, out=stacked[i])
+            fields.append(torch.from_numpy(stacked))
+        batch = ReplayBatch(*fields)
+        return batch, [ReplayBatch(*(f[i] for f in fields)) for i in range(len(buffers))]
     per_seed = [b.sample(batch_size) for b in buffers]
     return ReplayBatch(*(torch.stack([getattr(b, f) for b in per_seed]) for f in ReplayBatch._fields)), per_seed
 
@@ -247,17 +223,16 @@ def _batched_update(
     target: _StackedQNetworks,
     optimizer: torch.optim.Optimizer,
     batch: ReplayBatch,
-    batches: Sequence[Any] | None,
+    batches: Sequence[Any],
     config: DQNConfig,
     hooks: DQNHooks,
     diagnostics: list[dict[str, list[float]]] | None,
 ) -> list[float]:
     """One gradient step of every seed: ``dqn_update`` for N stacked networks; returns the N losses.
 
-    ``batch`` holds every seed's sample stacked (fields ``(N, B, ...)``), ``batches`` the same per seed
-    (``None``: slices of ``batch``).
+    ``batch`` holds every seed's sample stacked (fields ``(N, B, ...)``), ``batches`` the same per seed.
     """
-    n = online.n
+    n = len(batches)
     with torch.no_grad():
         if hooks.td_target is None:
             next_q_target = target(batch.next_obs)  # (N, B, n_actions)
@@ -269,8 +244,6 @@ def _batched_update(
             td_target = batch.rewards + config.gamma * (1.0 - batch.terminated) * next_value  # (N, B)
         else:
             per_seed = []
-            if batches is None:
-                batches = [ReplayBatch(*(field[i] for field in batch)) for i in range(n)]
             for i, seed_batch in enumerate(batches):
                 t = hooks.td_target(seed_batch, online.nets[i], target.nets[i], config.gamma)
                 if not isinstance(t, torch.Tensor) or t.shape != seed_batch.rewards.shape:
@@ -302,10 +275,9 @@ def _batched_update(
     grad_norm = None
     if config.max_grad_norm is not None or diagnostics is not None:
         # clip_grad_norm_ per seed: the norm of the per-parameter norms, then scale by max_norm / (norm + 1e-6) <= 1.
-        # Per parameter, each seed's norm of its gradient: a stacked one's rows at once, a per-seed one's one by one.
-        norms = [torch.stack(torch._foreach_norm([leaf.grad for leaf in w], 2)) if isinstance(w, list)
-                 else torch.linalg.vector_norm(w.grad.reshape(n, -1), 2, dim=1) for w in online.weights]
-        grad_norm = torch.linalg.vector_norm(torch.stack(norms, dim=1), 2, dim=1)  # (N,)
+        per_seed = [online.seed_tensors(i, grads=True) for i in range(n)]
+        norms = torch._foreach_norm([g for grads in per_seed for g in grads], 2)
+        grad_norm = torch.linalg.vector_norm(torch.stack(norms).view(n, -1), 2, dim=1)  # (N,)
         max_norm = config.max_grad_norm if config.max_grad_norm is not None else math.inf
         scale = torch.clamp(max_norm / (grad_norm + 1e-6), max=1.0)
         for w in online.weights:
@@ -439,8 +411,6 @@ def train_dqn_batched(
     lr_decay = _LearningRateDecay(config, optimizer)  # the same schedule for every seed: they train in lockstep
     batch_size = config.batch_size if config.use_replay else 1
     logs = [s.log.diagnostics for s in seeds] if config.log_diagnostics else None
-    buffers = [s.buffer for s in seeds]
-    storage = _SharedStorage(buffers) if _SharedStorage.applies(buffers) else None
 
     bar = progress_bar(total=config.total_steps * n, disable=not progress, desc=desc or f"DQN x{n} seeds (batched)",
                        unit="step", mininterval=0.5)
@@ -474,7 +444,7 @@ def train_dqn_batched(
             if step >= config.learning_starts and step % config.train_frequency == 0 and len(seeds[0].buffer) >= batch_size:
                 lr_decay.apply(step)
                 for _ in range(config.gradient_steps):
-                    batch, batches = _sample(buffers, storage, batch_size)
+                    batch, batches = _sample([s.buffer for s in seeds], batch_size)
                     losses = _batched_update(online, target, optimizer, batch, batches, config, hooks, logs)
                     for s, loss in zip(seeds, losses):
                         s.log.add_loss(loss, step)

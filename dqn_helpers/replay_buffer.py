@@ -186,8 +186,7 @@ class ReplayBuffer:
         ``sample`` calls it; :func:`~dqn_helpers.batched.train_dqn_batched` calls it to
         gather several buffers' samples into one array (the same draws as ``sample``).
         """
-        if type(batch_size) is not int or batch_size < 1:  # called once per gradient step: a plain int skips the check
-            batch_size = check_int(batch_size, "batch_size", minimum=1)
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
         if batch_size > self._size:
             raise ValueError(
                 f"batch_size={batch_size} but the buffer holds only {self._size} transitions; "

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from dqn_helpers import DQNConfig, DQNHooks, ReplayBuffer, train_dqn
-from dqn_helpers.batched import _SharedStorage, can_batch, train_dqn_batched
+from dqn_helpers.batched import can_batch, train_dqn_batched
 
 # 350 gradient steps in 900 environment steps; small networks, so each run takes about a second.
 SHORT = dict(total_steps=900, learning_starts=200, buffer_size=2_000, batch_size=32, train_frequency=2,
@@ -221,8 +221,8 @@ def test_a_seed_that_diverges_warns_and_names_its_step_as_train_dqn_does():
     assert batched[0].diverged_step == single.diverged_step
 
 
-def test_a_td_target_hook_gets_each_seeds_own_sample_when_the_package_buffers_share_storage():
-    """Without a make_buffer hook the seeds' buffers share one storage; the hook still sees seed i's batch alone."""
+def test_a_td_target_hook_gets_each_seeds_own_sample_from_the_package_buffers():
+    """Without a make_buffer hook the seeds' samples are gathered into one stacked batch; the hook sees seed i's alone."""
     shapes = set()
 
     def td_target(batch, q_net, target_net, gamma):
@@ -234,40 +234,3 @@ def test_a_td_target_hook_gets_each_seeds_own_sample_when_the_package_buffers_sh
     for single, batch in zip(singles, batched):
         np.testing.assert_array_equal(batch.losses, single.losses)
         np.testing.assert_array_equal(batch.episode_returns, single.episode_returns)
-
-
-def _filled_buffer(seed: int, capacity: int = 50, n: int = 70) -> ReplayBuffer:
-    buffer = ReplayBuffer(capacity, (3,), seed=seed)
-    rng = np.random.default_rng(seed + 100)
-    for _ in range(n):  # more than the capacity: the ring has wrapped
-        buffer.add(rng.standard_normal(3).astype(np.float32), int(rng.integers(2)), float(rng.standard_normal()),
-                   rng.standard_normal(3).astype(np.float32), bool(rng.integers(2)))
-    return buffer
-
-
-def test_shared_storage_samples_what_each_buffer_samples_and_the_buffers_keep_working():
-    buffers = [_filled_buffer(seed) for seed in (0, 1, 2)]
-    twins = [_filled_buffer(seed) for seed in (0, 1, 2)]  # the same contents and random streams, not shared
-    storage = _SharedStorage(buffers)
-    for _ in range(3):
-        batch = storage.sample(16)
-        for i, twin in enumerate(twins):
-            expected = twin.sample(16)
-            for name in type(batch)._fields:
-                assert getattr(batch, name).shape[:2] == (3, 16)
-                assert torch.equal(getattr(batch, name)[i], getattr(expected, name)), (i, name)
-        # A transition added after sharing lands in the shared storage, in its own seed's rows only.
-        for seed, (buffer, twin) in enumerate(zip(buffers, twins)):
-            obs = np.full(3, 10.0 + seed, dtype=np.float32)
-            buffer.add(obs, 1, 1.0, obs, False)
-            twin.add(obs, 1, 1.0, obs, False)
-    assert [len(b) for b in buffers] == [50, 50, 50]
-
-
-def test_shared_storage_applies_only_to_distinct_package_buffers_of_one_shape():
-    a, b = _filled_buffer(0), _filled_buffer(1)
-    assert _SharedStorage.applies([a, b])
-    assert not _SharedStorage.applies([a, a]), "one buffer handed to two seeds"
-    assert not _SharedStorage.applies([a, _filled_buffer(1, capacity=60)]), "capacities differ"
-    recording = RecordingBuffer(50, (3,), seed=2)
-    assert not _SharedStorage.applies([a, recording]), "a subclass may sample its own way"
