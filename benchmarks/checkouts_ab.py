@@ -10,17 +10,23 @@ seed's losses and evaluation returns (the same hash on both sides: the same
 runs, bit for bit).
 
     git worktree add /tmp/before <commit>        # the code before the change
-    python benchmarks/checkouts_ab.py /tmp/before .                  # both workloads, 3 rounds
+    python benchmarks/checkouts_ab.py /tmp/before .                  # every workload, 3 rounds
     python benchmarks/checkouts_ab.py /tmp/before . --only small --rounds 5
 
 Workloads, 10 seeds each, one process, one torch thread:
 
 * ``defaults``: ``DQNConfig()`` on CartPole-v1 (128x128, batch 128, Double DQN),
   20,000 steps: gradient steps dominated by arithmetic;
-* ``small``: notebook 04's learner (64x64, batch 64, no target network, one
-  gradient step per environment step, replay), 6,000 steps: by per-operation overhead;
-* ``online``: notebook 03's learner (the same, without replay: a batch of one).
-  Checkouts that do not batch online runs train it one seed after the other.
+* ``small``: the settings of notebook 04's learners (64x64, batch 64, no target
+  network, one gradient step per environment step, replay), 6,000 steps, with
+  the package's replay buffer (notebook 04 hands its buffers in through a
+  ``make_buffer`` hook): gradient steps dominated by per-operation overhead;
+* ``online``: the same settings without replay (a batch of one), as notebook 03's
+  learner but with ``keep_best=False``.  Checkouts that do not batch online runs
+  train it one seed after the other.
+
+The hash covers each seed's losses and evaluation returns (a change in any
+weight shows in the losses that follow it).
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ import torch
 torch.set_num_threads(1)
 import dqn_helpers
 from dqn_helpers import DQNConfig, train_dqn_seeds
-assert dqn_helpers.__file__.startswith(sys.argv[1]), dqn_helpers.__file__
+from pathlib import Path
+assert Path(dqn_helpers.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), dqn_helpers.__file__
 workload = sys.argv[2]
 LEARNER = dict(use_target_network=False, double_dqn=False, keep_best=False, train_frequency=1, gradient_steps=1,
                learning_starts=0, hidden_sizes=(64, 64), gamma=0.9, learning_rate=1e-3, lr_final_fraction=1.0,
@@ -64,8 +71,10 @@ print(json.dumps({"cpu": cpu, "hash": digest}))
 
 
 def run_once(checkout: Path, workload: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(checkout), workload], check=True, capture_output=True,
-                         text=True, env={**os.environ, "DQN_HELPERS_MAX_WORKERS": "1"})
+    out = subprocess.run([sys.executable, "-c", CHILD, str(checkout), workload], capture_output=True, text=True,
+                         env={**os.environ, "DQN_HELPERS_MAX_WORKERS": "1"})
+    if out.returncode != 0:
+        raise SystemExit(f"the {workload} run in {checkout} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -76,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs per checkout and workload (default 3)")
     parser.add_argument("--only", choices=WORKLOADS, action="append", help="a workload (may repeat; default: all)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     checkouts = {"before": args.before.resolve(), "after": args.after.resolve()}
     for label, path in checkouts.items():
         if not (path / "dqn_helpers" / "__init__.py").is_file():

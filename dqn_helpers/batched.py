@@ -5,7 +5,9 @@ of each gradient step on per-operation overhead, not on arithmetic.  So instead
 of running N seeds one after the other, :func:`train_dqn_batched` steps N
 independent runs in lockstep and does their gradient steps *together*: the N
 networks' weights are stacked into ``(N, out, in)`` tensors, and one batched
-matrix product (``torch.baddbmm``) computes all N forward passes at once.
+matrix product (``torch.baddbmm``) computes all N forward passes at once (for
+a batch of one, online learning, the products run seed by seed: see
+:func:`_linear`; the rest of the step, and the Adam step, is still shared).
 
 Each seed is still an independent run of :func:`~dqn_helpers.train_dqn`:
 
@@ -28,17 +30,21 @@ What cannot be batched falls back to one ``train_dqn`` per seed (the caller,
 
 - ``DQNHooks.should_train``: it may decide per seed (e.g. at the end of each
   episode), so the seeds would no longer train at the same steps;
-- with replay, a ``batch_size`` that is not a multiple of 32: elementwise
-  operations over the stacked batch would then put part of a seed's
-  transitions in other vector lanes than a single run does, and round them
-  differently.  Such runs would still be sound DQN runs, but no longer the
-  same runs as ``train_dqn``'s, so they are not batched.
+- with replay, a ``batch_size`` that is not a multiple of 32: operations over
+  the stacked batch (the mean of a seed's losses above all, a reduction) would
+  then put part of a seed's transitions in other vector lanes than a single
+  run does, and may round them differently.  Such runs would still be sound
+  DQN runs, but no longer the same runs as ``train_dqn``'s, so they are not
+  batched.
 
 Online learning (``use_replay=False``: a batch of one, the latest transition)
-is batched: its matrix products run seed by seed (see :func:`_linear`), and its
-elementwise operations over the N seeds' single transitions (TD target, loss
-and their gradients: additions, products, comparisons) round alike in any
-vector lane.  ``tests/test_batched.py`` checks such runs bit for bit too.
+is batched.  Its matrix products run seed by seed (see :func:`_linear`); a
+seed's share of every other operation is one element, so its reductions (the
+mean of one loss) are exact, and what remains is IEEE arithmetic (additions,
+products, divisions, absolute values, comparisons), which rounds the same in a
+vector lane as in the scalar loop.  ``tests/test_batched.py`` checks such runs
+bit for bit, with 3 seeds and with 17 (torch's elementwise CPU kernels work in
+chunks of 16 floats on AVX2, so 17 seeds reach their vector path).
 
 Hooks that can apply do: ``make_buffer``, ``stored_done`` and ``epsilon`` are
 called per seed as in ``train_dqn``; ``td_target`` gets per-seed views of the

@@ -5,7 +5,8 @@ many seeds cheap on a laptop CPU:
 
 - **Batching.** Runs that differ only in their seed train side by side as one
   computation (:func:`~dqn_helpers.batched.train_dqn_batched`): their networks'
-  gradient steps share each matrix product.  Each seed stays the same run as
+  gradient steps share each operation (each matrix product too, except for a
+  batch of one, online learning).  Each seed stays the same run as
   ``train_dqn`` with that seed.  Runs that cannot share a batch (other settings,
   a ``should_train`` hook, a replay ``batch_size`` that is not a multiple of 32)
   run one by one.

@@ -234,3 +234,22 @@ def test_a_td_target_hook_gets_each_seeds_own_sample_from_the_package_buffers():
     for single, batch in zip(singles, batched):
         np.testing.assert_array_equal(batch.losses, single.losses)
         np.testing.assert_array_equal(batch.episode_returns, single.episode_returns)
+
+
+def test_seventeen_online_seeds_in_one_batch_are_the_single_runs_bit_for_bit():
+    """With 17 seeds the elementwise kernels over one transition per seed run partly in vector lanes, not only in
+    their scalar loop (chunks of 16 floats on AVX2): the runs must still be train_dqn's."""
+    config = DQNConfig(**{**SHORT, "total_steps": 250, "learning_starts": 50, "eval_interval": 125,
+                          "eval_episodes": 2, "use_replay": False, "use_target_network": False, "double_dqn": False,
+                          "train_frequency": 1, "log_diagnostics": True})
+    configs = [dataclasses.replace(config, seed=s) for s in range(17)]
+    batched = train_dqn_batched(configs, progress=False)
+    for c, batch in zip(configs, batched):
+        single = train_dqn(c, progress=False)
+        assert single.losses.size == config.total_steps - config.learning_starts + 1  # steps 50-250 each learn
+        for name in ("losses", "episode_returns", "eval_returns"):
+            np.testing.assert_array_equal(getattr(batch, name), getattr(single, name), err_msg=f"seed {c.seed}: {name}")
+        for name in single.diagnostics:
+            np.testing.assert_array_equal(batch.diagnostics[name], single.diagnostics[name], err_msg=name)
+        for key, value in single.last_q_net.state_dict().items():
+            assert torch.equal(batch.last_q_net.state_dict()[key], value), (c.seed, key)
