@@ -323,8 +323,9 @@ def can_batch(configs: Sequence[DQNConfig], hooks: DQNHooks | None = None) -> bo
     return not first.use_replay or first.batch_size % _BATCH_LANES == 0  # without replay a batch is one transition
 
 
-# A seed's share of an elementwise operation over the batch (its TD targets, its
-# loss) rounds as in a single run when it fills whole vector lanes (see _LANES).
+# With replay, a seed's share of an operation over the batch (the mean of its losses,
+# a reduction, above all) rounds as in a single run when it fills whole vector lanes
+# (see _LANES).  Without replay it is one element (see the module's docstring).
 _BATCH_LANES = 32
 
 
