@@ -52,8 +52,8 @@ class RecordingBuffer(ReplayBuffer):
         super().add(obs, action, reward, next_obs, terminated)
 
 
-def _singles_and_batch(config: DQNConfig, hooks: DQNHooks | None = None):
-    configs = [dataclasses.replace(config, seed=s) for s in SEEDS]
+def _singles_and_batch(config: DQNConfig, hooks: DQNHooks | None = None, seeds=SEEDS):
+    configs = [dataclasses.replace(config, seed=s) for s in seeds]
     singles = [train_dqn(c, progress=False, hooks=hooks) for c in configs]
     batched = train_dqn_batched(configs, progress=False, hooks=hooks)
     return singles, batched
@@ -115,17 +115,23 @@ def test_each_seed_of_a_batch_reproduces_train_dqn_for_its_first_200_gradient_st
 def test_on_this_cpu_a_batched_seed_is_the_same_run_bit_for_bit(settings):
     singles, batched = _singles_and_batch(DQNConfig(**{**SHORT, **settings}))
     for single, batch in zip(singles, batched):
-        assert batch.config == single.config
-        for name in ("losses", "loss_steps", "episode_returns", "episode_end_steps", "eval_steps",
-                     "eval_returns", "eval_episode_returns"):
-            np.testing.assert_array_equal(getattr(batch, name), getattr(single, name), err_msg=name)
-        assert batch.diagnostics.keys() == single.diagnostics.keys()
-        for name in single.diagnostics:
-            np.testing.assert_array_equal(batch.diagnostics[name], single.diagnostics[name], err_msg=name)
-        assert batch.best_eval_step == single.best_eval_step and batch.steps_done == single.steps_done
-        for mine, theirs in ((batch.q_net, single.q_net), (batch.last_q_net, single.last_q_net)):
-            for key, value in theirs.state_dict().items():
-                assert torch.equal(mine.state_dict()[key], value), key
+        _assert_same_run(batch, single)
+
+
+def _assert_same_run(batch, single) -> None:
+    """Every array, diagnostic, network and count of two results equal, bit for bit."""
+    assert batch.config == single.config
+    seed = single.config.seed
+    for name in ("losses", "loss_steps", "episode_returns", "episode_end_steps", "eval_steps",
+                 "eval_returns", "eval_episode_returns"):
+        np.testing.assert_array_equal(getattr(batch, name), getattr(single, name), err_msg=f"seed {seed}: {name}")
+    assert batch.diagnostics.keys() == single.diagnostics.keys()
+    for name in single.diagnostics:
+        np.testing.assert_array_equal(batch.diagnostics[name], single.diagnostics[name], err_msg=f"seed {seed}: {name}")
+    assert batch.best_eval_step == single.best_eval_step and batch.steps_done == single.steps_done
+    for mine, theirs in ((batch.q_net, single.q_net), (batch.last_q_net, single.last_q_net)):
+        for key, value in theirs.state_dict().items():
+            assert torch.equal(mine.state_dict()[key], value), (seed, key)
 
 
 def test_hooks_apply_to_every_seed_of_a_batch():
@@ -242,14 +248,7 @@ def test_seventeen_online_seeds_in_one_batch_are_the_single_runs_bit_for_bit():
     config = DQNConfig(**{**SHORT, "total_steps": 250, "learning_starts": 50, "eval_interval": 125,
                           "eval_episodes": 2, "use_replay": False, "use_target_network": False, "double_dqn": False,
                           "train_frequency": 1, "log_diagnostics": True})
-    configs = [dataclasses.replace(config, seed=s) for s in range(17)]
-    batched = train_dqn_batched(configs, progress=False)
-    for c, batch in zip(configs, batched):
-        single = train_dqn(c, progress=False)
+    singles, batched = _singles_and_batch(config, seeds=range(17))
+    for single, batch in zip(singles, batched):
         assert single.losses.size == config.total_steps - config.learning_starts + 1  # steps 50-250 each learn
-        for name in ("losses", "episode_returns", "eval_returns"):
-            np.testing.assert_array_equal(getattr(batch, name), getattr(single, name), err_msg=f"seed {c.seed}: {name}")
-        for name in single.diagnostics:
-            np.testing.assert_array_equal(batch.diagnostics[name], single.diagnostics[name], err_msg=name)
-        for key, value in single.last_q_net.state_dict().items():
-            assert torch.equal(batch.last_q_net.state_dict()[key], value), (c.seed, key)
+        _assert_same_run(batch, single)
