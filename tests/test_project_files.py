@@ -82,7 +82,7 @@ def test_readme_table_titles_match_each_notebooks_heading_and_give_minutes():
         first = "".join(nb["cells"][0]["source"]).splitlines()[0]
         assert first == f"# {title}", f"{file}: README says {title!r}, the notebook's heading is {first!r}"
         assert learn, f"{file}: say in the README what the notebook teaches"
-        assert re.fullmatch(r"(<\s*)?\d+(\.\d+)?", minutes), f"{file}: minutes {minutes!r} is not a number"
+        assert re.fullmatch(r"(<\s*)?\d+(\.\d+)?(-\d+(\.\d+)?)?", minutes), f"{file}: minutes {minutes!r} is not a number or a range"
 
 
 def test_ci_runs_exactly_the_readme_test_command():
